@@ -1,0 +1,390 @@
+//! The crate-level step: with every file of a crate read, finish the conditions that one file
+//! could not decide — `type` aliases from other files, contexts conferred by registration or
+//! by being called from a context, locks taken a few calls deep, the crate's dependencies and
+//! usage — and turn surviving candidates into findings.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use crate::report::Finding;
+use crate::rules::compile::{CtxSet, RuleSet};
+use crate::rules::kinds::NodeKind;
+use crate::rules::template::Vars;
+use crate::syntax::facts::{Candidate, FileFacts, Roots};
+use crate::syntax::types::AliasDef;
+use crate::workspace::discover::{CrateUnit, SourceFile};
+
+use super::fingerprint::fingerprint;
+use super::local_match::type_ok;
+
+/// The crate's facts with scopes numbered crate-wide.
+struct CrateIndex<'a> {
+    /// Per file: offset of its first scope in the crate-wide numbering.
+    offsets: Vec<u32>,
+    parent: Vec<Option<u32>>,
+    children: Vec<Vec<u32>>,
+    hits: Vec<&'a [u16]>,
+    /// Crate-wide fn scopes each scope may call.
+    edges: Vec<Vec<u32>>,
+    contexts: Vec<CtxSet>,
+    fn_table: HashMap<&'a str, Vec<u32>>,
+}
+
+pub fn resolve_crate(unit: &CrateUnit, files: &[(usize, FileFacts)], rules: &RuleSet) -> Vec<Finding> {
+    if files.iter().all(|(_, f)| f.candidates.is_empty()) {
+        return Vec::new();
+    }
+    let index = build_index(files, rules);
+    let aliases = collect_aliases(files);
+    let app_state = app_state_names(files);
+    let mut usage = vec![false; rules.usage.count];
+    for (_, f) in files {
+        for (i, hit) in f.usage_hits.iter().enumerate() {
+            usage[i] |= *hit;
+        }
+    }
+    let deps: HashSet<&str> = unit
+        .package
+        .as_ref()
+        .map(|p| p.dependency_packages.iter().chain(p.dependencies.iter()).map(String::as_str).collect())
+        .unwrap_or_default();
+
+    let mut survivors: Vec<Survivor> = Vec::new();
+    for (fi, (file_idx, facts)) in files.iter().enumerate() {
+        for cand in &facts.candidates {
+            let block = &rules.blocks[cand.block as usize];
+            if let Some(ty) = &cand.deferred_type {
+                let expanded = ty.expand_aliases(&aliases, 0);
+                if !type_ok(block, &expanded, &rules.wrappers) {
+                    continue;
+                }
+            }
+            if let Some(want) = block.in_app_state {
+                let is = cand.owner.as_deref().is_some_and(|o| app_state.contains(o));
+                if is != want {
+                    continue;
+                }
+            }
+            let scope = index.offsets[fi] + cand.scope;
+            let ctx = index.contexts[scope as usize];
+            if block.inside != 0 && ctx & block.inside == 0 {
+                continue;
+            }
+            if ctx & block.not_inside != 0 {
+                continue;
+            }
+            if ctx & rules.excluded_by_default & !block.inside != 0 {
+                continue;
+            }
+            if !block.requires_dependency.is_empty() && !block.requires_dependency.iter().any(|d| deps.contains(d.as_str())) {
+                continue;
+            }
+            if block.unless_dependency.iter().any(|d| deps.contains(d.as_str())) {
+                continue;
+            }
+            if block.requires_usage.is_some_and(|u| !usage[u]) {
+                continue;
+            }
+            if block.unless_usage.is_some_and(|u| usage[u]) {
+                continue;
+            }
+            if block.needs_reach() {
+                let roots = index.roots(fi, &facts.names, &cand.roots);
+                if !block.requires.iter().all(|&p| index.reaches(&roots, p as u16, block.hops)) {
+                    continue;
+                }
+                if block.unless.is_some_and(|p| index.reaches(&roots, p as u16, block.hops)) {
+                    continue;
+                }
+            }
+            survivors.push(Survivor { file: *file_idx, cand, ctx });
+        }
+    }
+
+    let survivors = drop_superseded(survivors, rules);
+
+    // A type alias reported for a rule stands for every field, static or let declared with it.
+    let reported_aliases: HashSet<(usize, &str)> = survivors
+        .iter()
+        .filter(|s| rules.blocks[s.cand.block as usize].kind == NodeKind::TypeAlias)
+        .filter_map(|s| Some((rules.blocks[s.cand.block as usize].rule, s.cand.owner.as_deref()?)))
+        .collect();
+
+    let mut findings = Vec::new();
+    let mut seen: HashSet<(usize, usize, u32, u32)> = HashSet::new();
+    for s in survivors {
+        let block = &rules.blocks[s.cand.block as usize];
+        if let Some(a) = s.cand.via_alias.as_deref() {
+            if reported_aliases.contains(&(block.rule, a)) && block.kind != NodeKind::TypeAlias {
+                continue;
+            }
+        }
+        // One finding per node and rule, from its first matching block.
+        if !seen.insert((block.rule, s.file, s.cand.loc.start, s.cand.loc.end)) {
+            continue;
+        }
+        let file = &unit.files[s.file];
+        findings.push(make_finding(unit, file, s.cand, s.ctx, rules));
+    }
+    findings
+}
+
+struct Survivor<'c> {
+    file: usize,
+    cand: &'c Candidate,
+    ctx: CtxSet,
+}
+
+/// When a more specific rule reports a node, the general rules it supersedes stay quiet on
+/// that node, and on the `type` alias the node is declared with (a session map declared as
+/// `sessions: SessionTable` is not also an in-process cache at `type SessionTable = ..`).
+fn drop_superseded<'c>(survivors: Vec<Survivor<'c>>, rules: &RuleSet) -> Vec<Survivor<'c>> {
+    let index: HashMap<&str, usize> = rules.rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let mut spots: HashSet<(usize, usize, u32, u32)> = HashSet::new();
+    let mut aliases: HashSet<(usize, &str)> = HashSet::new();
+    for s in &survivors {
+        let block = &rules.blocks[s.cand.block as usize];
+        for id in &rules.rules[block.rule].supersedes {
+            let Some(&other) = index.get(id.as_str()) else { continue };
+            spots.insert((other, s.file, s.cand.loc.start, s.cand.loc.end));
+            if let Some(a) = s.cand.via_alias.as_deref() {
+                aliases.insert((other, a));
+            }
+            if block.kind == NodeKind::TypeAlias {
+                if let Some(o) = s.cand.owner.as_deref() {
+                    aliases.insert((other, o));
+                }
+            }
+        }
+    }
+    if spots.is_empty() {
+        return survivors;
+    }
+    survivors
+        .into_iter()
+        .filter(|s| {
+            let block = &rules.blocks[s.cand.block as usize];
+            let at_spot = spots.contains(&(block.rule, s.file, s.cand.loc.start, s.cand.loc.end));
+            let alias_name = if block.kind == NodeKind::TypeAlias { s.cand.owner.as_deref() } else { s.cand.via_alias.as_deref() };
+            let via_alias = alias_name.is_some_and(|a| aliases.contains(&(block.rule, a)));
+            !(at_spot || via_alias)
+        })
+        .collect()
+}
+
+fn make_finding(unit: &CrateUnit, file: &SourceFile, cand: &Candidate, ctx: CtxSet, rules: &RuleSet) -> Finding {
+    let block = &rules.blocks[cand.block as usize];
+    let meta = &rules.rules[block.rule];
+    let context = primary_context(ctx, rules);
+    let vars = Vars {
+        name: cand.name.as_deref(),
+        ty: cand.type_text.as_deref(),
+        path: cand.path.as_deref(),
+        context: context.as_deref(),
+        crate_name: Some(&unit.name),
+    };
+    let message = block.message.as_ref().unwrap_or(&meta.message).render(&vars);
+    let help = block.help.clone().unwrap_or_else(|| meta.help.clone());
+    Finding {
+        rule: meta.id.clone(),
+        severity: block.severity.unwrap_or(meta.severity),
+        checklist: meta.checklist,
+        message,
+        help,
+        file: file.display.clone(),
+        line: cand.loc.line,
+        column: cand.loc.column,
+        end_line: cand.loc.end_line,
+        end_column: cand.loc.end_column,
+        snippet: cand.snippet.to_string(),
+        crate_name: unit.name.clone(),
+        context,
+        fingerprint: fingerprint(&meta.id, &file.rel, &cand.item, &cand.snippet),
+        path: file.path.clone(),
+        byte_start: cand.loc.start,
+        byte_end: cand.loc.end,
+    }
+}
+
+/// The context a finding is reported in: the first (in definition order) that is not
+/// excluded by default.
+fn primary_context(ctx: CtxSet, rules: &RuleSet) -> Option<String> {
+    rules
+        .contexts
+        .iter()
+        .enumerate()
+        .find(|(bit, c)| ctx & (1 << bit) != 0 && !c.excluded_by_default)
+        .map(|(_, c)| c.id.clone())
+}
+
+fn collect_aliases(files: &[(usize, FileFacts)]) -> HashMap<String, AliasDef> {
+    let mut out = HashMap::new();
+    for (_, f) in files {
+        for (name, def) in &f.aliases {
+            out.entry(name.clone()).or_insert_with(|| def.clone());
+        }
+    }
+    out
+}
+
+/// Types used as application state, and the crate types they hold (three levels deep).
+fn app_state_names(files: &[(usize, FileFacts)]) -> HashSet<String> {
+    let mut names: HashSet<String> = files.iter().flat_map(|(_, f)| f.app_state.iter().cloned()).collect();
+    if names.is_empty() {
+        return names;
+    }
+    let structs: HashMap<&str, &Vec<String>> = files.iter().flat_map(|(_, f)| f.structs.iter().map(|(n, t)| (n.as_str(), t))).collect();
+    let mut frontier: Vec<String> = names.iter().cloned().collect();
+    for _ in 0..3 {
+        let mut next = Vec::new();
+        for n in &frontier {
+            if let Some(fields) = structs.get(n.as_str()) {
+                for t in fields.iter() {
+                    if names.insert(t.clone()) {
+                        next.push(t.clone());
+                    }
+                }
+            }
+        }
+        frontier = next;
+    }
+    names
+}
+
+fn build_index<'a>(files: &'a [(usize, FileFacts)], rules: &RuleSet) -> CrateIndex<'a> {
+    let mut offsets = Vec::with_capacity(files.len());
+    let mut total = 0u32;
+    for (_, f) in files {
+        offsets.push(total);
+        total += f.scopes.len() as u32;
+    }
+    let n = total as usize;
+    let mut parent = Vec::with_capacity(n);
+    let mut hits = Vec::with_capacity(n);
+    let mut contexts = Vec::with_capacity(n);
+    let mut fn_table: HashMap<&str, Vec<u32>> = HashMap::new();
+    for (fi, (_, f)) in files.iter().enumerate() {
+        for (si, s) in f.scopes.iter().enumerate() {
+            let id = offsets[fi] + si as u32;
+            parent.push(s.parent.map(|p| offsets[fi] + p));
+            hits.push(s.hits.as_slice());
+            contexts.push(s.contexts);
+            if let Some(name) = s.fn_name.as_deref() {
+                fn_table.entry(name).or_default().push(id);
+                // Methods are also reachable by their bare name (`self.helper()`, `x.run()`).
+                if let Some((_, bare)) = name.rsplit_once("::") {
+                    fn_table.entry(bare).or_default().push(id);
+                }
+            }
+        }
+    }
+    let mut children = vec![Vec::new(); n];
+    for (id, p) in parent.iter().enumerate() {
+        if let Some(p) = p {
+            children[*p as usize].push(id as u32);
+        }
+    }
+    let mut edges = vec![Vec::new(); n];
+    for (fi, (_, f)) in files.iter().enumerate() {
+        for (si, s) in f.scopes.iter().enumerate() {
+            let id = (offsets[fi] + si as u32) as usize;
+            for &c in &s.callees {
+                if let Some(targets) = fn_table.get(&*f.names[c as usize]) {
+                    edges[id].extend(targets.iter().copied());
+                }
+            }
+        }
+        for &(name, ctx) in &f.registrations {
+            if let Some(targets) = fn_table.get(&*f.names[name as usize]) {
+                for &t in targets {
+                    contexts[t as usize] |= ctx;
+                }
+            }
+        }
+    }
+    let mut index = CrateIndex { offsets, parent, children, hits, edges, contexts, fn_table };
+    index.inherit_contexts();
+    index.propagate_contexts(rules);
+    index.inherit_contexts();
+    index
+}
+
+impl<'a> CrateIndex<'a> {
+    /// Closures, async blocks and nested items are in the contexts of what encloses them.
+    /// Parents always have smaller ids than their children, so one forward pass suffices.
+    fn inherit_contexts(&mut self) {
+        for id in 0..self.parent.len() {
+            if let Some(p) = self.parent[id] {
+                let inherited = self.contexts[p as usize];
+                self.contexts[id] |= inherited;
+            }
+        }
+    }
+
+    /// Contexts with `follow-calls = N` extend to same-crate fns called up to N calls deep.
+    fn propagate_contexts(&mut self, rules: &RuleSet) {
+        for (bit, ctx) in rules.contexts.iter().enumerate() {
+            if ctx.follow_calls == 0 {
+                continue;
+            }
+            let mask = 1 << bit;
+            let mut frontier: Vec<u32> = (0..self.contexts.len() as u32).filter(|&s| self.contexts[s as usize] & mask != 0).collect();
+            for _ in 0..ctx.follow_calls {
+                let mut next = Vec::new();
+                for &s in &frontier {
+                    for &t in &self.edges[s as usize] {
+                        if self.contexts[t as usize] & mask == 0 {
+                            self.contexts[t as usize] |= mask;
+                            next.push(t);
+                        }
+                    }
+                    // A fn's closures call on its behalf.
+                    for &c in &self.children[s as usize] {
+                        if self.contexts[c as usize] & mask == 0 {
+                            self.contexts[c as usize] |= mask;
+                        }
+                        next.push(c);
+                    }
+                }
+                if next.is_empty() {
+                    break;
+                }
+                frontier = next;
+            }
+        }
+    }
+
+    /// Crate-wide scope ids where reachability starts.
+    fn roots(&self, file: usize, names: &[Box<str>], roots: &Roots) -> Vec<u32> {
+        let mut out: Vec<u32> = roots.scopes.iter().map(|s| self.offsets[file] + s).collect();
+        for &c in &roots.callees {
+            if let Some(targets) = self.fn_table.get(&*names[c as usize]) {
+                out.extend(targets.iter().copied());
+            }
+        }
+        out
+    }
+
+    /// Is `predicate` satisfied in the roots, their nested closures, or same-crate fns they
+    /// call, at most `hops` calls away?
+    fn reaches(&self, roots: &[u32], predicate: u16, hops: u8) -> bool {
+        let mut seen: HashSet<u32> = HashSet::new();
+        let mut queue: VecDeque<(u32, u8)> = roots.iter().map(|&r| (r, 0)).collect();
+        while let Some((s, depth)) = queue.pop_front() {
+            if !seen.insert(s) {
+                continue;
+            }
+            if self.hits[s as usize].contains(&predicate) {
+                return true;
+            }
+            for &c in &self.children[s as usize] {
+                queue.push_back((c, depth));
+            }
+            if depth < hops {
+                for &t in &self.edges[s as usize] {
+                    queue.push_back((t, depth + 1));
+                }
+            }
+        }
+        false
+    }
+}

@@ -1,0 +1,112 @@
+//! Runs a check: every file read and parsed once, in parallel on large-stack threads, then
+//! each crate's candidates resolved, then findings sorted so output never depends on timing.
+
+pub mod crate_phase;
+pub mod fingerprint;
+pub mod local_match;
+pub mod parse;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use crate::report::{FileError, Finding, Outcome};
+use crate::rules::compile::RuleSet;
+use crate::workspace::discover::Plan;
+
+pub struct CheckOptions {
+    pub threads: Option<usize>,
+    pub max_file_size: u64,
+}
+
+/// Worker threads parse with this much stack: syn recurses once per nesting level, and a
+/// stack overflow aborts the process (it cannot be caught). Memory is only reserved, not used.
+pub const WORKER_STACK: usize = 256 << 20;
+
+pub fn run(plan: &Plan, rules: &RuleSet, options: &CheckOptions, progress: &AtomicUsize) -> Outcome {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.unwrap_or(0))
+        .stack_size(WORKER_STACK)
+        .thread_name(|i| format!("statelint-{i}"))
+        .build();
+    let work = || check_crates(plan, rules, options, progress);
+    let (mut findings, mut errors) = match pool {
+        Ok(pool) => pool.install(work),
+        // Could not start threads (resource limits): do the work on this thread.
+        Err(_) => work(),
+    };
+    errors.extend(plan.errors.iter().cloned());
+    sort_findings(&mut findings);
+    errors.sort_by(|a, b| (&a.file, a.line, &a.kind).cmp(&(&b.file, b.line, &b.kind)));
+    let files = plan.crates.iter().map(|c| c.files.len()).sum();
+    Outcome { findings, errors, files }
+}
+
+fn check_crates(plan: &Plan, rules: &RuleSet, options: &CheckOptions, progress: &AtomicUsize) -> (Vec<Finding>, Vec<FileError>) {
+    let per_crate: Vec<(Vec<Finding>, Vec<FileError>)> = plan
+        .crates
+        .par_iter()
+        .map(|unit| {
+            let results: Vec<(usize, Result<crate::syntax::facts::FileFacts, FileError>)> = unit
+                .files
+                .par_iter()
+                .enumerate()
+                .map(|(i, file)| {
+                    let r = parse::process_file(unit, file, rules, options.max_file_size);
+                    progress.fetch_add(1, Ordering::Relaxed);
+                    (i, r)
+                })
+                .collect();
+            let mut facts = Vec::with_capacity(results.len());
+            let mut errors = Vec::new();
+            for (i, r) in results {
+                match r {
+                    Ok(f) => facts.push((i, f)),
+                    Err(e) => errors.push(e),
+                }
+            }
+            let findings = crate_phase::resolve_crate(unit, &facts, rules);
+            (findings, errors)
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    for (f, e) in per_crate {
+        findings.extend(f);
+        errors.extend(e);
+    }
+    (findings, errors)
+}
+
+/// Sorted by file, line, column, rule; identical fingerprints get an occurrence number.
+fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.rule, a.end_line, a.end_column).cmp(&(&b.file, b.line, b.column, &b.rule, b.end_line, b.end_column))
+    });
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for f in findings.iter_mut() {
+        let n = seen.entry(f.fingerprint.clone()).or_insert(0);
+        f.fingerprint = fingerprint::with_occurrence(&f.fingerprint, *n);
+        *n += 1;
+    }
+}
+
+/// Walk (already done by discovery), read and `syn::parse_file` every file, nothing else:
+/// what the benchmark divides a full check by.
+pub fn parse_only(plan: &Plan, options: &CheckOptions) -> Outcome {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads.unwrap_or(0)).stack_size(WORKER_STACK).build();
+    let work = || -> Vec<FileError> {
+        plan.crates
+            .par_iter()
+            .flat_map(|unit| unit.files.par_iter())
+            .filter_map(|file| parse::parse_only(file, options.max_file_size).err())
+            .collect()
+    };
+    let errors = match pool {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    };
+    let files = plan.crates.iter().map(|c| c.files.len()).sum();
+    Outcome { findings: Vec::new(), errors, files }
+}

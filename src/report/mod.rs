@@ -1,0 +1,111 @@
+//! What a run produced, and the printers for each `--format`.
+
+pub mod human;
+pub mod json;
+pub mod short;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::rules::model::Severity;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub checklist: Option<u8>,
+    pub message: String,
+    pub help: String,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub snippet: String,
+    #[serde(rename = "crate")]
+    pub crate_name: String,
+    pub context: Option<String>,
+    pub fingerprint: String,
+    /// Where to read the source again for the human report.
+    #[serde(skip)]
+    pub path: PathBuf,
+    #[serde(skip)]
+    pub byte_start: u32,
+    #[serde(skip)]
+    pub byte_end: u32,
+}
+
+/// A file (or path) that could not be linted, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileError {
+    pub file: String,
+    /// `parse`, `utf8`, `io`, `too-large`, `too-deep`, `manifest`, `missing`, `internal`, `usage`.
+    pub kind: String,
+    pub message: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+}
+
+impl FileError {
+    pub fn new(file: &str, kind: &str, message: String) -> FileError {
+        FileError { file: file.to_string(), kind: kind.to_string(), message, line: None, column: None }
+    }
+
+    pub fn at(mut self, line: u32, column: u32) -> FileError {
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
+}
+
+/// Everything a check run produced, ready for any printer.
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<FileError>,
+    pub files: usize,
+}
+
+#[derive(Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub findings: usize,
+    pub errors: usize,
+    pub by_severity: BTreeMap<&'static str, usize>,
+    pub by_rule: BTreeMap<String, usize>,
+    pub checklist: BTreeMap<String, &'static str>,
+}
+
+impl Outcome {
+    pub fn summary(&self) -> Summary {
+        let mut by_severity: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for s in [Severity::Error, Severity::Warning, Severity::Info] {
+            by_severity.insert(s.as_str(), 0);
+        }
+        let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
+        for f in &self.findings {
+            *by_severity.entry(f.severity.as_str()).or_default() += 1;
+            *by_rule.entry(f.rule.clone()).or_default() += 1;
+        }
+        let mut checklist = BTreeMap::new();
+        for item in 1..=6u8 {
+            let failing = self
+                .findings
+                .iter()
+                .any(|f| f.checklist == Some(item) && f.severity >= Severity::Warning);
+            checklist.insert(item.to_string(), if failing { "fail" } else { "pass" });
+        }
+        Summary { files: self.files, findings: self.findings.len(), errors: self.errors.len(), by_severity, by_rule, checklist }
+    }
+}
+
+/// The stateless checklist (seed/stateless-vs-stateful.txt), for summaries.
+pub const CHECKLIST: [&str; 6] = [
+    "No in-process session storage (use Redis or JWT)",
+    "No local file writes that other instances need (use S3 or shared NFS)",
+    "No in-process caches that must be consistent (use Redis or accept per-instance staleness)",
+    "Background jobs are idempotent (multiple instances might process the same job)",
+    "Scheduled tasks use distributed locking (only one instance runs the cron job)",
+    "WebSocket connections use a pub/sub layer for cross-instance messaging",
+];

@@ -1,0 +1,908 @@
+//! Validates rule files and compiles them into matchers: globs into `GlobSet`s, regexes into
+//! `Regex`/`RegexSet`, context names into bits, `@list` references into their items. Every
+//! problem becomes a diagnostic that points at the key in the user's TOML; loading goes on to
+//! report all problems at once rather than the first.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
+use std::sync::Arc;
+
+use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+use regex::{Regex, RegexSet};
+use toml::Spanned;
+
+use super::diagnostic::{Diagnostics, FileDiagnostic};
+use super::kinds::{COMMON_KEYS, NODE_KINDS, NodeKind};
+use super::model::{item_span, ContextDef, MatchDef, RuleDef, RuleFileDef, Severity, StrList};
+use super::template::Template;
+use crate::syntax::types::Ty;
+
+/// A rule file's text and where it came from.
+#[derive(Clone)]
+pub struct RuleSource {
+    /// As shown in messages: a path, or `builtin:rules/x.toml`.
+    pub name: String,
+    pub text: Arc<String>,
+}
+
+/// Contexts are a bit set: at most 32 may be defined.
+pub type CtxSet = u32;
+pub const MAX_CONTEXTS: usize = 32;
+
+pub struct RuleSet {
+    pub rules: Vec<RuleMeta>,
+    pub blocks: Vec<Block>,
+    pub blocks_by_kind: [Vec<usize>; NODE_KINDS],
+    pub contexts: Vec<Context>,
+    /// Blocks of `[[context.passed-to]]`, with the context bit they confer.
+    pub passed_to: Vec<(usize, Block)>,
+    pub passed_to_by_kind: [Vec<usize>; NODE_KINDS],
+    pub excluded_by_default: CtxSet,
+    pub predicates: Predicates,
+    pub usage: UsageSets,
+    pub app_state_extractors: Option<TypeGlobs>,
+    pub wrappers: HashSet<String>,
+    /// Globs for dependencies that make a crate a pub/sub relay etc. live in lists; kept for config.
+    pub lists: BTreeMap<String, Vec<String>>,
+}
+
+pub struct RuleMeta {
+    pub id: String,
+    pub checklist: Option<u8>,
+    pub severity: Severity,
+    pub title: String,
+    pub message: Template,
+    pub help: String,
+    pub explain: Option<String>,
+    pub bad: Option<String>,
+    pub good: Option<String>,
+    pub supersedes: Vec<String>,
+    pub origin: String,
+}
+
+pub struct Block {
+    pub rule: usize,
+    pub kind: NodeKind,
+    pub name: Option<Regex>,
+    pub not_name: Option<Regex>,
+    pub path: Option<GlobSet>,
+    pub not_path: Option<GlobSet>,
+    pub receiver: Option<GlobSet>,
+    pub types: Option<TypeGlobs>,
+    pub not_types: Option<TypeGlobs>,
+    pub args: Option<Vec<Regex>>,
+    pub not_args: Option<Vec<Regex>>,
+    pub chain_has: Vec<ChainPattern>,
+    pub chain_lacks: Vec<ChainPattern>,
+    pub mutable: Option<bool>,
+    pub inside: CtxSet,
+    pub not_inside: CtxSet,
+    /// Each must be reached from the node's scope (`calls`, `calls-in-loop`, `strings`).
+    pub requires: Vec<usize>,
+    /// If reached, the block does not fire (`unless-calls` and `unless-strings`).
+    pub unless: Option<usize>,
+    pub hops: u8,
+    pub requires_dependency: Vec<String>,
+    pub unless_dependency: Vec<String>,
+    pub requires_usage: Option<usize>,
+    pub unless_usage: Option<usize>,
+    pub in_app_state: Option<bool>,
+    pub severity: Option<Severity>,
+    pub message: Option<Template>,
+    pub help: Option<String>,
+}
+
+impl Block {
+    /// Needs facts only known once the whole crate is read.
+    pub fn needs_reach(&self) -> bool {
+        !self.requires.is_empty() || self.unless.is_some()
+    }
+}
+
+/// Type globs, split by whether they name full paths (`tokio::sync::Mutex<*>`) or last
+/// segments (`Mutex<*>`), since each is matched against a different rendering.
+pub struct TypeGlobs {
+    pub short: Option<GlobSet>,
+    pub full: Option<GlobSet>,
+}
+
+impl TypeGlobs {
+    /// Does the type, or anything a wrapper in it holds, match?
+    pub fn matches(&self, ty: &Ty, wrappers: &HashSet<String>) -> bool {
+        let is_wrapper = |n: &str| wrappers.contains(n);
+        let mut buf = String::new();
+        for t in ty.look_through(&is_wrapper) {
+            if let Some(set) = &self.short {
+                buf.clear();
+                t.render(false, &mut buf);
+                if set.is_match(&buf) {
+                    return true;
+                }
+            }
+            if let Some(set) = &self.full {
+                buf.clear();
+                t.render(true, &mut buf);
+                if set.is_match(&buf) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// `append(true)` in `chain-has`: a method (glob on its name) and optionally a regex on the
+/// source text of its arguments.
+pub struct ChainPattern {
+    pub method: GlobMatcher,
+    pub args: Option<Regex>,
+}
+
+pub struct Context {
+    pub id: String,
+    pub description: String,
+    pub follow_calls: u8,
+    pub excluded_by_default: bool,
+    pub attribute: Option<GlobSet>,
+    pub param_type: Option<TypeGlobs>,
+    pub trait_impl: Option<GlobSet>,
+    pub fn_name: Option<Regex>,
+    pub cfg_requires: Vec<String>,
+    pub files: Option<GlobSet>,
+}
+
+/// Conditions on what a scope (and the same-crate functions it calls) does: compiled into
+/// combined sets so each call or string in a file is tested once against all of them.
+#[derive(Default)]
+pub struct Predicates {
+    pub count: usize,
+    pub calls: Option<GlobSet>,
+    pub call_owner: Vec<usize>,
+    pub loop_calls: Option<GlobSet>,
+    pub loop_owner: Vec<usize>,
+    pub strings: Option<RegexSet>,
+    pub string_owner: Vec<usize>,
+}
+
+/// Crate-wide `requires-usage` / `unless-usage`: does the crate mention such a path anywhere?
+#[derive(Default)]
+pub struct UsageSets {
+    pub count: usize,
+    pub globs: Option<GlobSet>,
+    pub owner: Vec<usize>,
+}
+
+const DEFAULT_WRAPPERS: &[&str] = &[
+    "Arc", "Rc", "Box", "Mutex", "RwLock", "RefCell", "Cell", "Lazy", "LazyLock", "LazyCell",
+    "OnceLock", "OnceCell", "Data", "State", "Extension", "ArcSwap", "ArcSwapOption",
+    "AtomicRefCell", "ReentrantMutex", "FairMutex", "CachePadded", "Option", "UnsafeCell",
+    "SyncUnsafeCell", "ManuallyDrop", "MaybeUninit", "Pin",
+];
+
+struct Loader<'a> {
+    file: &'a str,
+    text: &'a Arc<String>,
+    diags: &'a mut Diagnostics,
+    lists: &'a BTreeMap<String, Vec<String>>,
+}
+
+impl Loader<'_> {
+    fn error(&mut self, span: Range<usize>, key: &str, message: impl Into<String>) {
+        let d = FileDiagnostic::at(self.file, self.text, Some(span), Some(key), message);
+        self.diags.push(d);
+    }
+
+    /// List items with `@name` references expanded.
+    fn items(&mut self, list: &Spanned<StrList>, key: &str) -> Vec<(String, Range<usize>)> {
+        let mut out = Vec::new();
+        for item in list.get_ref().iter() {
+            let span = item_span(list, item);
+            let value = item.get_ref();
+            if let Some(name) = value.strip_prefix('@') {
+                match self.lists.get(name) {
+                    Some(values) => out.extend(values.iter().map(|v| (v.clone(), span.clone()))),
+                    None => {
+                        let known: Vec<&str> = self.lists.keys().map(String::as_str).collect();
+                        self.error(span, key, format!("unknown list `@{name}`; defined lists: {}", known.join(", ")));
+                    }
+                }
+            } else {
+                out.push((value.clone(), span));
+            }
+        }
+        out
+    }
+
+    fn glob(&mut self, pattern: &str, span: Range<usize>, key: &str) -> Option<Glob> {
+        match GlobBuilder::new(pattern).literal_separator(false).backslash_escape(true).build() {
+            Ok(g) => Some(g),
+            Err(e) => {
+                self.error(span, key, format!("invalid glob `{pattern}`: {}", e.kind()));
+                None
+            }
+        }
+    }
+
+    fn globset(&mut self, list: &Option<Spanned<StrList>>, key: &str) -> Option<GlobSet> {
+        let list = list.as_ref()?;
+        let mut b = GlobSetBuilder::new();
+        for (p, span) in self.items(list, key) {
+            if let Some(g) = self.glob(&p, span, key) {
+                b.add(g);
+            }
+        }
+        build_globset(b)
+    }
+
+    fn type_globs(&mut self, list: &Option<Spanned<StrList>>, key: &str) -> Option<TypeGlobs> {
+        let list = list.as_ref()?;
+        let mut short = GlobSetBuilder::new();
+        let mut full = GlobSetBuilder::new();
+        let (mut n_short, mut n_full) = (0, 0);
+        for (p, span) in self.items(list, key) {
+            let p = normalize_type_pattern(&p);
+            if let Some(g) = self.glob(&p, span, key) {
+                if p.contains("::") {
+                    full.add(g);
+                    n_full += 1;
+                } else {
+                    short.add(g);
+                    n_short += 1;
+                }
+            }
+        }
+        Some(TypeGlobs {
+            short: if n_short > 0 { build_globset(short) } else { None },
+            full: if n_full > 0 { build_globset(full) } else { None },
+        })
+    }
+
+    fn regex(&mut self, value: &Spanned<String>, key: &str) -> Option<Regex> {
+        match Regex::new(value.get_ref()) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                self.error(value.span(), key, format!("invalid regex: {}", one_line(&e.to_string())));
+                None
+            }
+        }
+    }
+
+    fn regex_opt(&mut self, value: &Option<Spanned<String>>, key: &str) -> Option<Regex> {
+        self.regex(value.as_ref()?, key)
+    }
+
+    /// Several regexes as one that matches when any of them does.
+    fn regex_any(&mut self, list: &Option<Spanned<StrList>>, key: &str) -> Option<Regex> {
+        let list = list.as_ref()?;
+        let mut parts = Vec::new();
+        for (p, span) in self.items(list, key) {
+            match Regex::new(&p) {
+                Ok(_) => parts.push(format!("(?:{p})")),
+                Err(e) => self.error(span, key, format!("invalid regex: {}", one_line(&e.to_string()))),
+            }
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        match Regex::new(&parts.join("|")) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                self.error(list.span(), key, format!("invalid regex: {}", one_line(&e.to_string())));
+                None
+            }
+        }
+    }
+
+    fn regex_list(&mut self, list: &Option<Spanned<StrList>>, key: &str) -> Option<Vec<Regex>> {
+        let list = list.as_ref()?;
+        let mut out = Vec::new();
+        for (p, span) in self.items(list, key) {
+            match Regex::new(&p) {
+                Ok(r) => out.push(r),
+                Err(e) => self.error(span, key, format!("invalid regex: {}", one_line(&e.to_string()))),
+            }
+        }
+        Some(out)
+    }
+
+    fn chain(&mut self, list: &Option<Spanned<StrList>>, key: &str) -> Vec<ChainPattern> {
+        let Some(list) = list.as_ref() else { return Vec::new() };
+        let mut out = Vec::new();
+        for (p, span) in self.items(list, key) {
+            let (method, args) = match (p.find('('), p.ends_with(')')) {
+                (Some(open), true) => (&p[..open], Some(&p[open + 1..p.len() - 1])),
+                _ => (p.as_str(), None),
+            };
+            let Some(glob) = self.glob(method.trim(), span.clone(), key) else { continue };
+            let args = match args {
+                Some(a) => match Regex::new(a) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        self.error(span, key, format!("invalid regex in `{p}`: {}", one_line(&e.to_string())));
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            out.push(ChainPattern { method: glob.compile_matcher(), args });
+        }
+        out
+    }
+
+    fn contexts(&mut self, list: &Option<Spanned<StrList>>, key: &str, ids: &HashMap<String, usize>) -> CtxSet {
+        let Some(list) = list.as_ref() else { return 0 };
+        let mut set = 0;
+        for (name, span) in self.items(list, key) {
+            match ids.get(&name) {
+                Some(bit) => set |= 1 << bit,
+                None => {
+                    let mut known: Vec<&str> = ids.keys().map(String::as_str).collect();
+                    known.sort();
+                    self.error(span, key, format!("unknown context `{name}`; defined contexts: {}", known.join(", ")));
+                }
+            }
+        }
+        set
+    }
+
+    fn crate_names(&mut self, list: &Option<Spanned<StrList>>, key: &str) -> Vec<String> {
+        match list {
+            Some(l) => self.items(l, key).into_iter().map(|(n, _)| n.replace('-', "_")).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    fn template(&mut self, value: &Spanned<String>, key: &str) -> Option<Template> {
+        match Template::parse(value.get_ref()) {
+            Ok(t) => Some(t),
+            Err(msg) => {
+                self.error(value.span(), key, msg);
+                None
+            }
+        }
+    }
+}
+
+/// Types are rendered without spaces (`HashMap<K,V>`, `dyn Fn`); authors may write
+/// `HashMap<K, V>` and `impl Fn`.
+pub fn normalize_type_pattern(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    let mut word = String::new();
+    let mut pending_space = false;
+    for c in p.chars() {
+        if c.is_whitespace() {
+            pending_space = matches!(word.as_str(), "dyn" | "impl");
+            continue;
+        }
+        if pending_space && (c.is_alphanumeric() || c == '_' || c == '*') {
+            out.push(' ');
+        }
+        pending_space = false;
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            word.clear();
+        }
+        out.push(c);
+    }
+    out.replace("impl ", "dyn ")
+}
+
+fn build_globset(b: GlobSetBuilder) -> Option<GlobSet> {
+    // Each glob was validated on its own; building the set cannot fail for another reason.
+    b.build().ok()
+}
+
+fn one_line(s: &str) -> String {
+    s.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// Which keys a block sets, with their spans, to check them against the block's kind.
+fn present_keys(m: &MatchDef) -> Vec<(&'static str, Range<usize>)> {
+    let mut out = Vec::new();
+    macro_rules! key {
+        ($field:ident, $name:expr) => {
+            if let Some(v) = &m.$field {
+                out.push(($name, v.span()));
+            }
+        };
+    }
+    key!(on, "on");
+    key!(type_, "type");
+    key!(not_type, "not-type");
+    key!(name, "name");
+    key!(not_name, "not-name");
+    key!(path, "path");
+    key!(not_path, "not-path");
+    key!(receiver, "receiver");
+    key!(args, "args");
+    key!(not_args, "not-args");
+    key!(chain_has, "chain-has");
+    key!(chain_lacks, "chain-lacks");
+    key!(mutable, "mutable");
+    key!(inside, "inside");
+    key!(not_inside, "not-inside");
+    key!(calls, "calls");
+    key!(calls_in_loop, "calls-in-loop");
+    key!(unless_calls, "unless-calls");
+    key!(strings, "strings");
+    key!(unless_strings, "unless-strings");
+    key!(hops, "hops");
+    key!(requires_dependency, "requires-dependency");
+    key!(unless_dependency, "unless-dependency");
+    key!(requires_usage, "requires-usage");
+    key!(unless_usage, "unless-usage");
+    key!(in_app_state, "in-app-state");
+    key!(severity, "severity");
+    key!(message, "message");
+    key!(help, "help");
+    out
+}
+
+/// Keys a `[[context.passed-to]]` block may use: only what is known at the call site.
+const PASSED_TO_KEYS: &[&str] =
+    &["on", "path", "not-path", "name", "not-name", "receiver", "args", "not-args", "chain-has", "chain-lacks"];
+
+/// Collects predicate patterns while blocks are compiled; built into `Predicates` at the end.
+#[derive(Default)]
+struct PredicateBuilder {
+    count: usize,
+    calls: Vec<(Glob, usize)>,
+    loop_calls: Vec<(Glob, usize)>,
+    strings: Vec<(String, usize)>,
+}
+
+impl PredicateBuilder {
+    fn new_id(&mut self) -> usize {
+        self.count += 1;
+        self.count - 1
+    }
+
+    fn build(self) -> Predicates {
+        let mut p = Predicates { count: self.count, ..Default::default() };
+        if !self.calls.is_empty() {
+            let mut b = GlobSetBuilder::new();
+            for (g, owner) in self.calls {
+                b.add(g);
+                p.call_owner.push(owner);
+            }
+            p.calls = build_globset(b);
+        }
+        if !self.loop_calls.is_empty() {
+            let mut b = GlobSetBuilder::new();
+            for (g, owner) in self.loop_calls {
+                b.add(g);
+                p.loop_owner.push(owner);
+            }
+            p.loop_calls = build_globset(b);
+        }
+        if !self.strings.is_empty() {
+            let (patterns, owners): (Vec<String>, Vec<usize>) = self.strings.into_iter().unzip();
+            p.strings = RegexSet::new(&patterns).ok();
+            p.string_owner = owners;
+        }
+        p
+    }
+}
+
+pub struct CompileOptions {
+    /// Extra items for named lists (from the config file), appended to the rule files' lists.
+    pub extra_lists: BTreeMap<String, Vec<String>>,
+}
+
+/// Loads and validates rule files, returning every problem found.
+pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleSet, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let mut defs: Vec<(usize, RuleFileDef)> = Vec::new();
+    for (i, src) in sources.iter().enumerate() {
+        match toml::from_str::<RuleFileDef>(src.text.as_str()) {
+            Ok(def) => defs.push((i, def)),
+            Err(e) => {
+                let key = unknown_key_from_message(e.message());
+                diags.push(FileDiagnostic::at(&src.name, &src.text, e.span(), key.as_deref(), one_line(e.message())));
+            }
+        }
+    }
+
+    // Lists first: any file may use a list another file defines.
+    let mut lists: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (_, def) in &defs {
+        for (name, items) in &def.lists {
+            let entry = lists.entry(name.clone()).or_default();
+            entry.extend(items.get_ref().iter().map(|s| s.get_ref().clone()));
+        }
+    }
+    for (name, items) in &options.extra_lists {
+        lists.entry(name.clone()).or_default().extend(items.iter().cloned());
+    }
+
+    // Context ids next: blocks refer to them by name.
+    let mut ctx_ids: HashMap<String, usize> = HashMap::new();
+    for (i, def) in &defs {
+        for c in &def.context {
+            let id = c.id.get_ref();
+            if ctx_ids.contains_key(id) {
+                let src = &sources[*i];
+                diags.push(FileDiagnostic::at(&src.name, &src.text, Some(c.id.span()), Some("id"), format!("context `{id}` is defined twice")));
+            } else if ctx_ids.len() == MAX_CONTEXTS {
+                let src = &sources[*i];
+                diags.push(FileDiagnostic::at(&src.name, &src.text, Some(c.id.span()), Some("id"), format!("at most {MAX_CONTEXTS} contexts can be defined")));
+            } else {
+                let n = ctx_ids.len();
+                ctx_ids.insert(id.clone(), n);
+            }
+        }
+    }
+
+    let mut preds = PredicateBuilder::default();
+    let mut usage: Vec<(Glob, usize)> = Vec::new();
+    let mut usage_count = 0usize;
+    let mut set = RuleSet {
+        rules: Vec::new(),
+        blocks: Vec::new(),
+        blocks_by_kind: Default::default(),
+        contexts: Vec::new(),
+        passed_to: Vec::new(),
+        passed_to_by_kind: Default::default(),
+        excluded_by_default: 0,
+        predicates: Predicates::default(),
+        usage: UsageSets::default(),
+        app_state_extractors: None,
+        wrappers: DEFAULT_WRAPPERS.iter().map(|s| s.to_string()).collect(),
+        lists: BTreeMap::new(),
+    };
+    if let Some(w) = lists.get("wrappers") {
+        set.wrappers.extend(w.iter().cloned());
+    }
+    let mut contexts: Vec<Option<Context>> = (0..ctx_ids.len()).map(|_| None).collect();
+    let mut seen_rules: HashMap<String, String> = HashMap::new();
+    let mut supersede_refs: Vec<(usize, String, Range<usize>)> = Vec::new();
+    let mut extractors: Vec<(usize, Spanned<StrList>)> = Vec::new();
+
+    for (i, def) in defs {
+        let src = &sources[i];
+        let mut l = Loader { file: &src.name, text: &src.text, diags: &mut diags, lists: &lists };
+        for c in &def.context {
+            let Some(&bit) = ctx_ids.get(c.id.get_ref()) else { continue };
+            if contexts[bit].is_some() {
+                continue;
+            }
+            let ctx = compile_context(&mut l, c, &ctx_ids);
+            for pt in &c.passed_to {
+                if let Some(block) = compile_passed_to(&mut l, pt) {
+                    set.passed_to_by_kind[block.kind.index()].push(set.passed_to.len());
+                    set.passed_to.push((bit, block));
+                }
+            }
+            contexts[bit] = Some(ctx);
+        }
+        if let Some(app) = def.app_state {
+            if let Some(e) = app.extractor {
+                extractors.push((i, e));
+            }
+        }
+        for r in &def.rule {
+            let id = r.id.get_ref();
+            if !is_kebab(id) {
+                l.error(r.id.span(), "id", format!("rule id `{id}` must be kebab-case (lowercase letters, digits and `-`)"));
+            }
+            if let Some(prev) = seen_rules.get(id) {
+                l.error(r.id.span(), "id", format!("rule `{id}` is already defined in {prev}"));
+                continue;
+            }
+            seen_rules.insert(id.clone(), src.name.clone());
+            let rule_index = set.rules.len();
+            if let Some(list) = &r.supersedes {
+                for item in list.get_ref().iter() {
+                    supersede_refs.push((i, item.get_ref().clone(), item_span(list, item)));
+                }
+            }
+            if let Some(meta) = compile_meta(&mut l, r) {
+                set.rules.push(meta);
+            } else {
+                continue;
+            }
+            if r.matches.is_empty() {
+                l.error(r.id.span(), "match", format!("rule `{id}` has no [[rule.match]] block, so it can never fire"));
+            }
+            for m in &r.matches {
+                if let Some(block) = compile_block(&mut l, m, rule_index, &ctx_ids, &mut preds, &mut usage, &mut usage_count) {
+                    set.blocks_by_kind[block.kind.index()].push(set.blocks.len());
+                    set.blocks.push(block);
+                }
+            }
+        }
+    }
+
+    for (i, id, span) in supersede_refs {
+        if !seen_rules.contains_key(&id) {
+            let src = &sources[i];
+            diags.push(FileDiagnostic::at(&src.name, &src.text, Some(span), Some("supersedes"), format!("unknown rule `{id}`")));
+        }
+    }
+
+    for (i, e) in extractors {
+        let src = &sources[i];
+        let mut l = Loader { file: &src.name, text: &src.text, diags: &mut diags, lists: &lists };
+        let tg = l.type_globs(&Some(e), "extractor");
+        // Several files may add extractors: keep them all by merging their sets.
+        set.app_state_extractors = merge_type_globs(set.app_state_extractors.take(), tg);
+    }
+
+    set.contexts = contexts.into_iter().flatten().collect();
+    set.excluded_by_default = set
+        .contexts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.excluded_by_default)
+        .fold(0, |acc, (i, _)| acc | (1 << i));
+    set.predicates = preds.build();
+    if !usage.is_empty() {
+        let mut b = GlobSetBuilder::new();
+        for (g, owner) in usage {
+            b.add(g);
+            set.usage.owner.push(owner);
+        }
+        set.usage.globs = build_globset(b);
+    }
+    set.usage.count = usage_count;
+    set.lists = lists;
+    diags.into_result(set)
+}
+
+fn merge_type_globs(a: Option<TypeGlobs>, b: Option<TypeGlobs>) -> Option<TypeGlobs> {
+    match (a, b) {
+        (None, b) => b,
+        (a, None) => a,
+        // Rare (two files defining extractors); keep the later, more specific set.
+        (Some(_), Some(b)) => Some(b),
+    }
+}
+
+fn unknown_key_from_message(msg: &str) -> Option<String> {
+    let rest = msg.split("unknown field `").nth(1)?;
+    Some(rest.split('`').next()?.to_string())
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+}
+
+fn compile_meta(l: &mut Loader, r: &RuleDef) -> Option<RuleMeta> {
+    let message = l.template(&r.message, "message")?;
+    if let Some(c) = &r.checklist {
+        if !(1..=6).contains(c.get_ref()) {
+            l.error(c.span(), "checklist", "checklist item must be 1 to 6 (the stateless checklist); leave it out for rules beyond it");
+        }
+    }
+    let title = r.title.clone().unwrap_or_else(|| message.plain());
+    Some(RuleMeta {
+        id: r.id.get_ref().clone(),
+        checklist: r.checklist.as_ref().map(|c| *c.get_ref()),
+        severity: *r.severity.get_ref(),
+        title,
+        message,
+        help: r.help.get_ref().clone(),
+        explain: r.explain.clone(),
+        bad: r.bad.clone(),
+        good: r.good.clone(),
+        supersedes: match &r.supersedes {
+            Some(list) => l.items(list, "supersedes").into_iter().map(|(s, _)| s).collect(),
+            None => Vec::new(),
+        },
+        origin: l.file.to_string(),
+    })
+}
+
+fn compile_context(l: &mut Loader, c: &ContextDef, ids: &HashMap<String, usize>) -> Context {
+    let _ = ids;
+    let cfg_requires = match &c.cfg_requires {
+        Some(list) => l.items(list, "cfg-requires").into_iter().map(|(s, _)| s).collect(),
+        None => Vec::new(),
+    };
+    Context {
+        id: c.id.get_ref().clone(),
+        description: c.description.clone().unwrap_or_default(),
+        follow_calls: c.follow_calls,
+        excluded_by_default: c.excluded_by_default,
+        attribute: l.globset(&c.attribute, "attribute"),
+        param_type: l.type_globs(&c.param_type, "param-type"),
+        trait_impl: l.globset(&c.trait_impl, "trait-impl"),
+        fn_name: l.regex_opt(&c.fn_name, "fn-name"),
+        cfg_requires,
+        files: l.globset(&c.files, "files"),
+    }
+}
+
+fn parse_kind(l: &mut Loader, m: &Spanned<MatchDef>) -> Option<NodeKind> {
+    let Some(on) = &m.get_ref().on else {
+        l.error(m.span(), "on", format!("a match block needs `on` (one of: {})", NodeKind::names()));
+        return None;
+    };
+    match NodeKind::parse(on.get_ref()) {
+        Some(k) => Some(k),
+        None => {
+            l.error(on.span(), "on", format!("unknown node kind `{}`; expected one of: {}", on.get_ref(), NodeKind::names()));
+            None
+        }
+    }
+}
+
+fn check_keys(l: &mut Loader, m: &MatchDef, kind: NodeKind, allowed_extra: Option<&[&str]>) -> bool {
+    let mut ok = true;
+    for (key, span) in present_keys(m) {
+        let allowed = match allowed_extra {
+            Some(only) => only.contains(&key) && (key == "on" || COMMON_KEYS.contains(&key) || kind.specific_keys().contains(&key)),
+            None => COMMON_KEYS.contains(&key) || kind.specific_keys().contains(&key),
+        };
+        if !allowed {
+            let mut valid: Vec<&str> = match allowed_extra {
+                Some(only) => only.iter().copied().filter(|k| *k == "on" || kind.specific_keys().contains(k)).collect(),
+                None => COMMON_KEYS.iter().chain(kind.specific_keys()).copied().collect(),
+            };
+            valid.sort();
+            l.error(span, key, format!("`{key}` does not apply to `on = \"{}\"`; valid keys here: {}", kind.as_str(), valid.join(", ")));
+            ok = false;
+        }
+    }
+    ok
+}
+
+fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Block {
+    let mutable = m.mutable.as_ref().map(|v| *v.get_ref());
+    Block {
+        rule,
+        kind,
+        name: l.regex_any(&m.name, "name"),
+        not_name: l.regex_any(&m.not_name, "not-name"),
+        path: l.globset(&m.path, "path"),
+        not_path: l.globset(&m.not_path, "not-path"),
+        receiver: l.globset(&m.receiver, "receiver"),
+        types: l.type_globs(&m.type_, "type"),
+        not_types: l.type_globs(&m.not_type, "not-type"),
+        args: l.regex_list(&m.args, "args"),
+        not_args: l.regex_list(&m.not_args, "not-args"),
+        chain_has: l.chain(&m.chain_has, "chain-has"),
+        chain_lacks: l.chain(&m.chain_lacks, "chain-lacks"),
+        mutable,
+        inside: 0,
+        not_inside: 0,
+        requires: Vec::new(),
+        unless: None,
+        hops: 3,
+        requires_dependency: Vec::new(),
+        unless_dependency: Vec::new(),
+        requires_usage: None,
+        unless_usage: None,
+        in_app_state: m.in_app_state.as_ref().map(|v| *v.get_ref()),
+        severity: m.severity.as_ref().map(|s| *s.get_ref()),
+        message: None,
+        help: m.help.as_ref().map(|h| h.get_ref().clone()),
+    }
+}
+
+fn compile_passed_to(l: &mut Loader, m: &Spanned<MatchDef>) -> Option<Block> {
+    let kind = parse_kind(l, m)?;
+    if !matches!(kind, NodeKind::Call | NodeKind::Method | NodeKind::Macro) {
+        l.error(m.get_ref().on.as_ref().unwrap().span(), "on", "`passed-to` blocks match a call, method or macro");
+        return None;
+    }
+    if !check_keys(l, m.get_ref(), kind, Some(PASSED_TO_KEYS)) {
+        return None;
+    }
+    Some(local_parts(l, m.get_ref(), kind, usize::MAX))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compile_block(
+    l: &mut Loader,
+    ms: &Spanned<MatchDef>,
+    rule: usize,
+    ctx_ids: &HashMap<String, usize>,
+    preds: &mut PredicateBuilder,
+    usage: &mut Vec<(Glob, usize)>,
+    usage_count: &mut usize,
+) -> Option<Block> {
+    let kind = parse_kind(l, ms)?;
+    let m = ms.get_ref();
+    if !check_keys(l, m, kind, None) {
+        return None;
+    }
+    let mut block = local_parts(l, m, kind, rule);
+    block.inside = l.contexts(&m.inside, "inside", ctx_ids);
+    block.not_inside = l.contexts(&m.not_inside, "not-inside", ctx_ids);
+    if let Some(h) = &m.hops {
+        block.hops = *h.get_ref();
+    }
+    if let Some(msg) = &m.message {
+        block.message = l.template(msg, "message");
+    }
+    let call_pred = |l: &mut Loader, list: &Option<Spanned<StrList>>, key: &str, in_loop: bool, preds: &mut PredicateBuilder| -> Option<usize> {
+        let list = list.as_ref()?;
+        let id = preds.new_id();
+        for (p, span) in l.items(list, key) {
+            if let Some(g) = l.glob(&p, span, key) {
+                if in_loop {
+                    preds.loop_calls.push((g, id));
+                } else {
+                    preds.calls.push((g, id));
+                }
+            }
+        }
+        Some(id)
+    };
+    if let Some(id) = call_pred(l, &m.calls, "calls", false, preds) {
+        block.requires.push(id);
+    }
+    if let Some(id) = call_pred(l, &m.calls_in_loop, "calls-in-loop", true, preds) {
+        block.requires.push(id);
+    }
+    if let Some(list) = &m.strings {
+        let id = preds.new_id();
+        for (p, span) in l.items(list, "strings") {
+            match Regex::new(&p) {
+                Ok(_) => preds.strings.push((p, id)),
+                Err(e) => l.error(span, "strings", format!("invalid regex: {}", one_line(&e.to_string()))),
+            }
+        }
+        block.requires.push(id);
+    }
+    if m.unless_calls.is_some() || m.unless_strings.is_some() {
+        let id = preds.new_id();
+        if let Some(list) = &m.unless_calls {
+            for (p, span) in l.items(list, "unless-calls") {
+                if let Some(g) = l.glob(&p, span, "unless-calls") {
+                    preds.calls.push((g, id));
+                }
+            }
+        }
+        if let Some(list) = &m.unless_strings {
+            for (p, span) in l.items(list, "unless-strings") {
+                match Regex::new(&p) {
+                    Ok(_) => preds.strings.push((p, id)),
+                    Err(e) => l.error(span, "unless-strings", format!("invalid regex: {}", one_line(&e.to_string()))),
+                }
+            }
+        }
+        block.unless = Some(id);
+    }
+    block.requires_dependency = l.crate_names(&m.requires_dependency, "requires-dependency");
+    block.unless_dependency = l.crate_names(&m.unless_dependency, "unless-dependency");
+    let mut usage_set = |l: &mut Loader, list: &Option<Spanned<StrList>>, key: &str| -> Option<usize> {
+        let list = list.as_ref()?;
+        let id = *usage_count;
+        *usage_count += 1;
+        for (p, span) in l.items(list, key) {
+            if let Some(g) = l.glob(&p, span, key) {
+                usage.push((g, id));
+            }
+        }
+        Some(id)
+    };
+    block.requires_usage = usage_set(l, &m.requires_usage, "requires-usage");
+    block.unless_usage = usage_set(l, &m.unless_usage, "unless-usage");
+    Some(block)
+}
+
+impl RuleSet {
+    /// Keeps only the rules `keep` accepts (for `--select`/`--ignore`); the others never run.
+    pub fn retain_rules(&mut self, keep: impl Fn(&str) -> bool) {
+        let (rules, blocks) = (&self.rules, &self.blocks);
+        for kind in self.blocks_by_kind.iter_mut() {
+            kind.retain(|&b| keep(&rules[blocks[b].rule].id));
+        }
+    }
+
+    pub fn set_severity(&mut self, id: &str, severity: Severity) {
+        if let Some(r) = self.rules.iter_mut().find(|r| r.id == id) {
+            r.severity = severity;
+        }
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}

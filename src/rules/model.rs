@@ -1,0 +1,185 @@
+//! The TOML rule language as written by rule authors: plain serde structures with spans, so a
+//! later validation step can point at the exact key that is wrong (the cargo-deny approach).
+//! `deny_unknown_fields` + kebab-case as ruff does: a misspelt key is an error, not ignored.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleFileDef {
+    #[serde(default)]
+    pub rule: Vec<RuleDef>,
+    #[serde(default)]
+    pub context: Vec<ContextDef>,
+    /// Named lists, referenced from globs and regex lists as `"@name"`; later files (and the
+    /// config) extend a list of the same name.
+    #[serde(default)]
+    pub lists: BTreeMap<String, Spanned<StrList>>,
+    #[serde(default)]
+    pub app_state: Option<AppStateDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleDef {
+    pub id: Spanned<String>,
+    pub checklist: Option<Spanned<u8>>,
+    pub severity: Spanned<Severity>,
+    /// One line for `statelint rules`; defaults to the message without placeholders.
+    pub title: Option<String>,
+    pub message: Spanned<String>,
+    pub help: Spanned<String>,
+    /// Long text for `statelint explain`: what it does, why it breaks replicas.
+    pub explain: Option<String>,
+    /// Example code that fires.
+    pub bad: Option<String>,
+    /// Example code that does not.
+    pub good: Option<String>,
+    /// More general rules that stay quiet on a node this rule reports (a session map is not
+    /// also reported as an in-process cache).
+    pub supersedes: Option<Spanned<StrList>>,
+    #[serde(rename = "match", default)]
+    pub matches: Vec<Spanned<MatchDef>>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One `[[rule.match]]` block: every key present must hold for the block to fire.
+/// The same structure describes `[[context.passed-to]]` (where only the keys that can be
+/// decided at the call site are allowed).
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MatchDef {
+    pub on: Option<Spanned<String>>,
+    #[serde(rename = "type")]
+    pub type_: Option<Spanned<StrList>>,
+    pub not_type: Option<Spanned<StrList>>,
+    /// Regex (or a list of regexes, any of which may match) on the node's name.
+    pub name: Option<Spanned<StrList>>,
+    pub not_name: Option<Spanned<StrList>>,
+    pub path: Option<Spanned<StrList>>,
+    pub not_path: Option<Spanned<StrList>>,
+    pub receiver: Option<Spanned<StrList>>,
+    pub args: Option<Spanned<StrList>>,
+    pub not_args: Option<Spanned<StrList>>,
+    pub chain_has: Option<Spanned<StrList>>,
+    pub chain_lacks: Option<Spanned<StrList>>,
+    pub mutable: Option<Spanned<bool>>,
+    pub inside: Option<Spanned<StrList>>,
+    pub not_inside: Option<Spanned<StrList>>,
+    pub calls: Option<Spanned<StrList>>,
+    pub calls_in_loop: Option<Spanned<StrList>>,
+    pub unless_calls: Option<Spanned<StrList>>,
+    pub strings: Option<Spanned<StrList>>,
+    pub unless_strings: Option<Spanned<StrList>>,
+    pub hops: Option<Spanned<u8>>,
+    pub requires_dependency: Option<Spanned<StrList>>,
+    pub unless_dependency: Option<Spanned<StrList>>,
+    pub requires_usage: Option<Spanned<StrList>>,
+    pub unless_usage: Option<Spanned<StrList>>,
+    pub in_app_state: Option<Spanned<bool>>,
+    pub severity: Option<Spanned<Severity>>,
+    pub message: Option<Spanned<String>>,
+    pub help: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ContextDef {
+    pub id: Spanned<String>,
+    pub description: Option<String>,
+    /// Same-crate functions called from this context (up to this many calls deep) are in it too.
+    #[serde(default)]
+    pub follow_calls: u8,
+    /// Findings in this context are not reported unless a block names it in `inside`.
+    #[serde(default)]
+    pub excluded_by_default: bool,
+    /// Attributes on a fn (or its impl) that put it in this context: `actix_web::get`, `test`.
+    pub attribute: Option<Spanned<StrList>>,
+    /// Parameter types (type globs) that make a fn a member: `axum::extract::State<*>`.
+    pub param_type: Option<Spanned<StrList>>,
+    /// Methods of impls of these traits are members: `fang::AsyncRunnable`.
+    pub trait_impl: Option<Spanned<StrList>>,
+    /// Regex on fn names (with `files`, for `main`).
+    pub fn_name: Option<Spanned<String>>,
+    /// Items compiled only when these cfg names are set (`#[cfg(test)]`, `#[cfg(all(test, x))]`).
+    pub cfg_requires: Option<Spanned<StrList>>,
+    /// Crate-relative file globs whose whole content is in the context: `tests/**`, `build.rs`.
+    pub files: Option<Spanned<StrList>>,
+    /// Fns (by path) and closures passed as an argument to a matching call are members.
+    #[serde(default)]
+    pub passed_to: Vec<Spanned<MatchDef>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AppStateDef {
+    /// Extractor types whose first generic argument is the application's shared state
+    /// (`axum::extract::State<*>`, `actix_web::web::Data<*>`).
+    pub extractor: Option<Spanned<StrList>>,
+}
+
+/// A list of strings that may also be written as a single string; each item keeps its span.
+#[derive(Debug, Clone, Default)]
+pub struct StrList(pub Vec<Spanned<String>>);
+
+impl StrList {
+    pub fn iter(&self) -> impl Iterator<Item = &Spanned<String>> {
+        self.0.iter()
+    }
+}
+
+impl<'de> Deserialize<'de> for StrList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StrList;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StrList, E> {
+                // The enclosing `Spanned<StrList>` carries the span; 0..0 marks "use it".
+                Ok(StrList(vec![Spanned::new(0..0, v.to_string())]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StrList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<Spanned<String>>()? {
+                    out.push(s);
+                }
+                Ok(StrList(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The span of one list item, falling back to the whole value's span for the single-string form.
+pub fn item_span(list: &Spanned<StrList>, item: &Spanned<String>) -> Range<usize> {
+    let s = item.span();
+    if s.start == 0 && s.end == 0 {
+        list.span()
+    } else {
+        s
+    }
+}

@@ -1,0 +1,161 @@
+//! Small questions about expressions and patterns that several node kinds ask.
+
+use std::collections::HashMap;
+
+use syn::{Expr, Pat};
+
+use super::imports::Resolver;
+use super::types::{generic_args, Ty};
+
+/// Removes wrappers that do not change what is called: `(e)`, `e.await`, `e?`, `&e`, groups.
+pub fn strip(mut e: &Expr) -> &Expr {
+    loop {
+        e = match e {
+            Expr::Paren(p) => &p.expr,
+            Expr::Await(a) => &a.base,
+            Expr::Try(t) => &t.expr,
+            Expr::Reference(r) => &r.expr,
+            Expr::Group(g) => &g.expr,
+            _ => return e,
+        }
+    }
+}
+
+/// The identifier a pattern binds, looking into `mut x`, `x: T`, `State(x)`, `Data(x)`, `&x`.
+pub fn pattern_name(pat: &Pat) -> Option<(String, bool)> {
+    match pat {
+        Pat::Ident(i) => Some((i.ident.to_string(), i.mutability.is_some())),
+        Pat::Type(t) => pattern_name(&t.pat),
+        Pat::Reference(r) => pattern_name(&r.pat),
+        Pat::TupleStruct(ts) if ts.elems.len() == 1 => pattern_name(&ts.elems[0]),
+        Pat::Paren(p) => pattern_name(&p.pat),
+        _ => None,
+    }
+}
+
+/// String values an argument carries: literals, `&"..."`, `"..".to_string()`, a `const` of
+/// this file, or the literal inside `format!`/`concat!`/`indoc!`.
+pub fn string_values(arg: &Expr, consts: &HashMap<String, String>, out: &mut Vec<String>) {
+    match strip(arg) {
+        Expr::Lit(l) => {
+            if let syn::Lit::Str(s) = &l.lit {
+                out.push(s.value());
+            }
+        }
+        Expr::Path(p) => {
+            if let Some(ident) = p.path.get_ident() {
+                if let Some(v) = consts.get(&ident.to_string()) {
+                    out.push(v.clone());
+                }
+            }
+        }
+        Expr::MethodCall(m) => {
+            // "..".to_string(), "..".to_owned(), String::from is a call.
+            if m.args.is_empty() {
+                string_values(&m.receiver, consts, out);
+            }
+        }
+        Expr::Call(c) => {
+            if let Expr::Path(p) = strip(&c.func) {
+                let last = p.path.segments.last().map(|s| s.ident.to_string());
+                if matches!(last.as_deref(), Some("from" | "new")) && c.args.len() == 1 {
+                    string_values(&c.args[0], consts, out);
+                }
+            }
+        }
+        Expr::Macro(m) => {
+            let name = m.mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            if matches!(name.as_str(), "format" | "concat" | "indoc" | "formatdoc") {
+                let mut lits = Vec::new();
+                super::macros::string_literals(&m.mac.tokens, &mut lits, 0);
+                if let Some((first, _)) = lits.into_iter().next() {
+                    out.push(first);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The type an initialiser evidently builds: `Arc::new(Mutex::new(HashMap::new()))` is an
+/// `Arc<Mutex<HashMap>>`, `AppState { .. }` an `AppState`, `HashMap::<K, V>::new()` a
+/// `HashMap<K, V>`. Anything less evident is `None`.
+pub fn infer_type(e: &Expr, r: &Resolver, depth: u8) -> Option<Ty> {
+    if depth > 12 {
+        return None;
+    }
+    match strip(e) {
+        Expr::Call(c) => {
+            let Expr::Path(p) = strip(&c.func) else { return None };
+            let segs = &p.path.segments;
+            if segs.len() < 2 {
+                return None;
+            }
+            let ctor = segs.last()?.ident.to_string();
+            if !is_constructor(&ctor) {
+                return None;
+            }
+            let ty_seg = &segs[segs.len() - 2];
+            let names: Vec<String> = segs.iter().take(segs.len() - 1).map(|s| s.ident.to_string()).collect();
+            let resolved = r.resolve_segments(&names, p.path.leading_colon.is_some());
+            let mut args = generic_args(&ty_seg.arguments, r);
+            if args.is_empty() {
+                if let Some(first) = c.args.first() {
+                    if let Some(inner) = infer_type(first, r, depth + 1) {
+                        args.push(inner);
+                    }
+                }
+            }
+            Some(Ty::named(resolved.path, resolved.local, args))
+        }
+        Expr::Struct(s) => {
+            let names: Vec<String> = s.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let resolved = r.resolve_segments(&names, s.path.leading_colon.is_some());
+            Some(Ty::named(resolved.path, resolved.local, Vec::new()))
+        }
+        Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "clone" | "into" | "build") => {
+            infer_type(&m.receiver, r, depth + 1)
+        }
+        _ => None,
+    }
+}
+
+fn is_constructor(name: &str) -> bool {
+    matches!(
+        name,
+        "new" | "default" | "from" | "with_capacity" | "with_hasher" | "with_capacity_and_hasher"
+            | "with_shard_amount" | "unbounded" | "bounded" | "builder" | "new_with"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::imports::{ExternNames, ImportScope};
+    use std::sync::Arc;
+
+    #[test]
+    fn infers_nested_constructors() {
+        let file: syn::File = syn::parse_str("use std::sync::{Arc, Mutex};").unwrap();
+        let externs = Arc::new(ExternNames::default());
+        let mut r = Resolver::new(externs.clone());
+        r.push_module(ImportScope::collect(&file.items, "crate", &externs));
+        let e: Expr = syn::parse_str("Arc::new(Mutex::new(HashMap::<String, Session>::new()))").unwrap();
+        let t = infer_type(&e, &r, 0).unwrap();
+        assert_eq!(t.rendered(false), "Arc<Mutex<HashMap<String,Session>>>");
+        let e: Expr = syn::parse_str("AppState { db }").unwrap();
+        assert_eq!(infer_type(&e, &r, 0).unwrap().rendered(false), "AppState");
+        let e: Expr = syn::parse_str("compute()").unwrap();
+        assert!(infer_type(&e, &r, 0).is_none());
+    }
+
+    #[test]
+    fn string_values_follow_consts_and_format() {
+        let consts: HashMap<String, String> = [("SQL".to_string(), "INSERT INTO t".to_string())].into();
+        let mut out = Vec::new();
+        for src in ["\"a\"", "&\"b\"", "SQL", "format!(\"c {}\", x)", "\"d\".to_string()", "String::from(\"e\")"] {
+            string_values(&syn::parse_str(src).unwrap(), &consts, &mut out);
+        }
+        assert_eq!(out, ["a", "b", "INSERT INTO t", "c {}", "d", "e"]);
+    }
+}

@@ -1,0 +1,69 @@
+//! What one file contributes once its syntax tree is gone: scopes with their calls and
+//! contexts, `type` aliases, app-state types, and candidate findings whose remaining
+//! conditions need the whole crate (aliases from other files, contexts conferred elsewhere,
+//! locks taken in functions defined elsewhere).
+
+use crate::rules::compile::CtxSet;
+use crate::source::Location;
+
+use super::types::{AliasDef, Ty};
+
+#[derive(Default)]
+pub struct FileFacts {
+    /// Interned names of possibly same-crate callees (indexes are per file).
+    pub names: Vec<Box<str>>,
+    pub scopes: Vec<ScopeFact>,
+    /// A same-crate fn, by name, is in these contexts because it was passed to a call
+    /// (`route("/", get(login))`, `build_fn(send_email)`).
+    pub registrations: Vec<(u32, CtxSet)>,
+    pub aliases: Vec<(String, AliasDef)>,
+    /// Struct name -> crate-local type names of its fields (to find state nested in app state).
+    pub structs: Vec<(String, Vec<String>)>,
+    /// Local type names used as application state (`State<AppState>`).
+    pub app_state: Vec<String>,
+    /// Which `requires-usage` / `unless-usage` sets this file mentions.
+    pub usage_hits: Vec<bool>,
+    pub candidates: Vec<Candidate>,
+    pub line_count: usize,
+}
+
+#[derive(Default, Clone)]
+pub struct ScopeFact {
+    pub parent: Option<u32>,
+    /// For fns: the name calls reach it by.
+    pub fn_name: Option<Box<str>>,
+    pub contexts: CtxSet,
+    /// Interned callee names (see `FileFacts::names`).
+    pub callees: Vec<u32>,
+    /// Predicates satisfied directly in this scope.
+    pub hits: Vec<u16>,
+}
+
+/// Where reachability for `calls`/`unless-calls` starts: the node's own scope, or for a call
+/// the closures and functions passed to it.
+#[derive(Default, Clone, Debug)]
+pub struct Roots {
+    pub scopes: Vec<u32>,
+    pub callees: Vec<u32>,
+}
+
+/// A node that passed every condition decidable in its file.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub block: u32,
+    pub scope: u32,
+    pub loc: Location,
+    pub snippet: Box<str>,
+    /// Enclosing item (`crate::jobs::send_email`), for baseline fingerprints.
+    pub item: Box<str>,
+    pub name: Option<Box<str>>,
+    pub type_text: Option<Box<str>>,
+    pub path: Option<Box<str>>,
+    /// The type check waits for the crate's aliases.
+    pub deferred_type: Option<Ty>,
+    /// Struct that holds a field, or the alias/struct name of a type-alias node.
+    pub owner: Option<Box<str>>,
+    /// The node's declared type is this crate-local name (maybe an alias reported itself).
+    pub via_alias: Option<Box<str>>,
+    pub roots: Roots,
+}

@@ -1,0 +1,183 @@
+//! Macro bodies are token streams that syn leaves unparsed. The macros that declare statics
+//! (`lazy_static!`, `thread_local!`) get small parsers of their own, `select!` gets one, and any
+//! other macro whose body reads as comma-separated expressions or as statements is parsed as
+//! such, keeping the original spans (so findings inside `format!` or `tokio::join!` point at
+//! the right place).
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Expr, Ident, Stmt, Token, Type, Visibility};
+
+/// A `static` declared inside `lazy_static!` or `thread_local!`.
+pub struct MacroStatic {
+    pub attrs: Vec<Attribute>,
+    pub static_token: Token![static],
+    pub ident: Ident,
+    pub ty: Type,
+    pub expr: Expr,
+}
+
+/// `$(#[attr])* [pub] static ref NAME: T = e;` repeated.
+pub fn parse_lazy_static(tokens: TokenStream) -> Option<Vec<MacroStatic>> {
+    let parser = |input: ParseStream| -> syn::Result<Vec<MacroStatic>> {
+        let mut out = Vec::new();
+        while !input.is_empty() {
+            let attrs = input.call(Attribute::parse_outer)?;
+            let _vis: Visibility = input.parse()?;
+            let static_token: Token![static] = input.parse()?;
+            let _ref: Token![ref] = input.parse()?;
+            let ident: Ident = input.parse()?;
+            let _: Token![:] = input.parse()?;
+            let ty: Type = input.parse()?;
+            let _: Token![=] = input.parse()?;
+            let expr: Expr = input.parse()?;
+            let _: Token![;] = input.parse()?;
+            out.push(MacroStatic { attrs, static_token, ident, ty, expr });
+        }
+        Ok(out)
+    };
+    parser.parse2(tokens).ok()
+}
+
+/// `$(#[attr])* [pub] static NAME: T = [const] e;` repeated, the last `;` optional.
+pub fn parse_thread_local(tokens: TokenStream) -> Option<Vec<MacroStatic>> {
+    let parser = |input: ParseStream| -> syn::Result<Vec<MacroStatic>> {
+        let mut out = Vec::new();
+        while !input.is_empty() {
+            let attrs = input.call(Attribute::parse_outer)?;
+            let _vis: Visibility = input.parse()?;
+            let static_token: Token![static] = input.parse()?;
+            let ident: Ident = input.parse()?;
+            let _: Token![:] = input.parse()?;
+            let ty: Type = input.parse()?;
+            let _: Token![=] = input.parse()?;
+            if input.peek(Token![const]) {
+                let _: Token![const] = input.parse()?;
+            }
+            let expr: Expr = input.parse()?;
+            if !input.is_empty() {
+                let _: Token![;] = input.parse()?;
+            }
+            out.push(MacroStatic { attrs, static_token, ident, ty, expr });
+        }
+        Ok(out)
+    };
+    parser.parse2(tokens).ok()
+}
+
+/// The expressions of a `select!` body: `[biased;] pat = fut [, if cond] => handler, ...`.
+pub fn parse_select(tokens: TokenStream) -> Option<Vec<Expr>> {
+    let parser = |input: ParseStream| -> syn::Result<Vec<Expr>> {
+        let mut out = Vec::new();
+        if input.peek(Ident) && input.fork().parse::<Ident>().map(|i| i == "biased").unwrap_or(false) {
+            let _: Ident = input.parse()?;
+            let _: Token![;] = input.parse()?;
+        }
+        while !input.is_empty() {
+            if input.peek(Token![else]) {
+                let _: Token![else] = input.parse()?;
+            } else {
+                let _pat = syn::Pat::parse_single(input)?;
+                let _: Token![=] = input.parse()?;
+                out.push(input.call(Expr::parse_without_eager_brace)?);
+                if input.peek(Token![,]) && input.peek2(Token![if]) {
+                    let _: Token![,] = input.parse()?;
+                    let _: Token![if] = input.parse()?;
+                    out.push(input.call(Expr::parse_without_eager_brace)?);
+                }
+            }
+            let _: Token![=>] = input.parse()?;
+            out.push(input.parse()?);
+            if input.peek(Token![,]) {
+                let _: Token![,] = input.parse()?;
+            }
+        }
+        Ok(out)
+    };
+    parser.parse2(tokens).ok()
+}
+
+pub enum MacroBody {
+    Exprs(Vec<Expr>),
+    Stmts(Vec<Stmt>),
+}
+
+/// Reads a body as `expr, expr, ...` (`format!`, `vec!`, `join!`) or as statements.
+pub fn parse_generic(tokens: &TokenStream) -> Option<MacroBody> {
+    if tokens.is_empty() {
+        return None;
+    }
+    if let Ok(list) = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(tokens.clone()) {
+        return Some(MacroBody::Exprs(list.into_iter().collect()));
+    }
+    // `vec![0; n]`
+    let repeat = |input: ParseStream| -> syn::Result<Vec<Expr>> {
+        let a: Expr = input.parse()?;
+        let _: Token![;] = input.parse()?;
+        let b: Expr = input.parse()?;
+        Ok(vec![a, b])
+    };
+    if let Ok(v) = repeat.parse2(tokens.clone()) {
+        return Some(MacroBody::Exprs(v));
+    }
+    syn::Block::parse_within.parse2(tokens.clone()).ok().map(MacroBody::Stmts)
+}
+
+/// String literals anywhere in a token stream, with their spans (for bodies that are not Rust).
+pub fn string_literals(tokens: &TokenStream, out: &mut Vec<(String, proc_macro2::Span)>, depth: u8) {
+    if depth > 64 {
+        return;
+    }
+    for tt in tokens.clone() {
+        match tt {
+            TokenTree::Literal(lit) => {
+                if let Ok(s) = syn::parse2::<syn::LitStr>(TokenTree::Literal(lit.clone()).into()) {
+                    out.push((s.value(), lit.span()));
+                }
+            }
+            TokenTree::Group(g) => string_literals(&g.stream(), out, depth + 1),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn lazy_static_bodies() {
+        let body = quote! {
+            /// doc
+            pub static ref SESSIONS: Mutex<HashMap<String, User>> = Mutex::new(HashMap::new());
+            static ref RE: Regex = Regex::new("x").unwrap();
+        };
+        let items = parse_lazy_static(body).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].ident, "SESSIONS");
+    }
+
+    #[test]
+    fn thread_local_bodies() {
+        let body = quote! {
+            static CACHE: RefCell<Vec<u8>> = RefCell::new(Vec::new());
+            pub static N: Cell<u32> = const { Cell::new(0) }
+        };
+        let items = parse_thread_local(body).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1].ident, "N");
+    }
+
+    #[test]
+    fn select_bodies() {
+        let body = quote! {
+            biased;
+            _ = interval.tick() => { run().await },
+            Some(msg) = rx.recv(), if open => handle(msg),
+            else => break,
+        };
+        assert_eq!(parse_select(body).unwrap().len(), 6);
+    }
+}

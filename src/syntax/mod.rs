@@ -1,0 +1,9 @@
+//! Reading Rust syntax into owned facts: names resolved, types modelled, one walk per file.
+
+pub mod cfg;
+pub mod exprs;
+pub mod facts;
+pub mod imports;
+pub mod macros;
+pub mod types;
+pub mod walker;

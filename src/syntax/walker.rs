@@ -1,0 +1,1085 @@
+//! The one pass over a file's syntax tree. It resolves names as it goes, keeps a stack of
+//! scopes (module, impl, fn, closure, async block) with their contexts, records what each scope
+//! calls, and offers every node to the rule blocks of its kind; nodes that pass what can be
+//! decided here become candidates for the crate-level step.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Attribute, Expr, ExprCall, ExprMethodCall, FnArg, ImplItem, Item, Macro, Stmt};
+
+use crate::engine::local_match::{self, ChainLink, Node, Outcome};
+use crate::rules::compile::{Block, CtxSet, RuleSet};
+use crate::rules::kinds::NodeKind;
+use crate::source::{Location, SourceText};
+
+use super::cfg::requires_cfg;
+use super::exprs::{infer_type, pattern_name, string_values, strip};
+use super::facts::{Candidate, FileFacts, Roots, ScopeFact};
+use super::imports::{ExternNames, ImportScope, ResolvedPath, Resolver};
+use super::macros::{self, MacroBody};
+use super::types::{AliasDef, Ty};
+
+/// What the walker needs to know about the file besides its text.
+pub struct FileInput<'a> {
+    pub rules: &'a RuleSet,
+    pub externs: Arc<ExternNames>,
+    /// `crate::a::b` for `src/a/b.rs`.
+    pub module_path: String,
+    /// Crate-relative path with `/`, for `files` globs of contexts.
+    pub rel_path: &'a str,
+}
+
+pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFacts {
+    let rules = input.rules;
+    let mut file_ctx: CtxSet = 0;
+    let mut fn_name_file_ok = Vec::with_capacity(rules.contexts.len());
+    for (bit, c) in rules.contexts.iter().enumerate() {
+        let in_files = c.files.as_ref().map(|f| f.is_match(input.rel_path));
+        fn_name_file_ok.push(in_files.unwrap_or(true));
+        if c.fn_name.is_none() && in_files == Some(true) {
+            file_ctx |= 1 << bit;
+        }
+    }
+    let mut w = Walker {
+        rules,
+        src,
+        resolver: Resolver::new(input.externs.clone()),
+        facts: FileFacts {
+            usage_hits: vec![false; rules.usage.count],
+            line_count: src.line_count(),
+            ..Default::default()
+        },
+        scope_stack: Vec::new(),
+        items: Vec::new(),
+        consts: HashMap::new(),
+        name_ids: HashMap::new(),
+        fn_name_file_ok,
+        matches: Vec::new(),
+        impl_self: None,
+    };
+    let module = ImportScope::collect(&file.items, &input.module_path, &input.externs);
+    w.note_usage_of_scope(&module);
+    w.resolver.push_module(module);
+    let ctx = file_ctx | w.cfg_contexts(&file.attrs);
+    w.push_scope(ctx, None);
+    for item in &file.items {
+        w.visit_item(item);
+    }
+    w.facts
+}
+
+struct Walker<'a> {
+    rules: &'a RuleSet,
+    src: &'a SourceText,
+    resolver: Resolver,
+    facts: FileFacts,
+    scope_stack: Vec<u32>,
+    /// Names of the enclosing items, for fingerprints.
+    items: Vec<String>,
+    /// `const NAME: &str = "..."` of this file, so SQL kept in consts is still seen.
+    consts: HashMap<String, String>,
+    name_ids: HashMap<Box<str>, u32>,
+    /// Per context: does this file satisfy its `files` (for fn-name contexts such as `main`)?
+    fn_name_file_ok: Vec<bool>,
+    matches: Vec<usize>,
+    /// Name of the type whose `impl` encloses the current fn (fn table keys are `Type::fn`).
+    impl_self: Option<String>,
+}
+
+/// What a node offers beyond `Node`: where it is and what the message may mention.
+struct Site {
+    range: Range<usize>,
+    /// A narrower range to use when `range` spans several lines.
+    narrow: Option<Range<usize>>,
+    owner: Option<String>,
+    via_alias: Option<String>,
+    roots: Roots,
+}
+
+impl Walker<'_> {
+    fn current_scope(&self) -> u32 {
+        *self.scope_stack.last().unwrap_or(&0)
+    }
+
+    fn push_scope(&mut self, contexts: CtxSet, fn_name: Option<&str>) -> u32 {
+        let id = self.facts.scopes.len() as u32;
+        self.facts.scopes.push(ScopeFact {
+            parent: self.scope_stack.last().copied(),
+            fn_name: fn_name.map(Into::into),
+            contexts,
+            ..Default::default()
+        });
+        self.scope_stack.push(id);
+        id
+    }
+
+    fn pop_scope(&mut self) {
+        self.scope_stack.pop();
+    }
+
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.name_ids.get(name) {
+            return id;
+        }
+        let id = self.facts.names.len() as u32;
+        self.facts.names.push(name.into());
+        self.name_ids.insert(name.into(), id);
+        id
+    }
+
+    fn add_callee(&mut self, name: &str) {
+        let id = self.intern(name);
+        let scope = self.current_scope() as usize;
+        let callees = &mut self.facts.scopes[scope].callees;
+        if !callees.contains(&id) {
+            callees.push(id);
+        }
+    }
+
+    fn hit(&mut self, predicate: usize) {
+        let scope = self.current_scope() as usize;
+        let hits = &mut self.facts.scopes[scope].hits;
+        let p = predicate as u16;
+        if !hits.contains(&p) {
+            hits.push(p);
+        }
+    }
+
+    fn byte_range(&self, span: Span) -> Range<usize> {
+        span.byte_range()
+    }
+
+    fn item_path(&self) -> String {
+        let mut s = self.resolver.module_path().to_string();
+        for i in &self.items {
+            s.push_str("::");
+            s.push_str(i);
+        }
+        s
+    }
+
+    // ---- facts about calls, strings and paths -------------------------------------------
+
+    fn note_usage(&mut self, path: &str) {
+        let Some(set) = &self.rules.usage.globs else { return };
+        set.matches_into(path, &mut self.matches);
+        for &i in &self.matches {
+            self.facts.usage_hits[self.rules.usage.owner[i]] = true;
+        }
+    }
+
+    fn note_usage_of_scope(&mut self, scope: &ImportScope) {
+        if self.rules.usage.globs.is_none() {
+            return;
+        }
+        let targets: Vec<String> = scope.aliases.values().chain(scope.globs.iter()).cloned().collect();
+        for t in targets {
+            self.note_usage(&t);
+            self.note_usage(&format!("{t}::*"));
+        }
+    }
+
+    fn note_type_usage(&mut self, ty: &Ty) {
+        if self.rules.usage.globs.is_none() {
+            return;
+        }
+        match ty {
+            Ty::Path(p) => {
+                let full = p.full.clone();
+                self.note_usage(&full);
+                for a in &p.args {
+                    self.note_type_usage(a);
+                }
+            }
+            Ty::Ref(i) | Ty::Slice(i) => self.note_type_usage(i),
+            Ty::Tuple(items) => items.iter().for_each(|t| self.note_type_usage(t)),
+            Ty::Dyn(b) => {
+                for p in b {
+                    let full = p.full.clone();
+                    self.note_usage(&full);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A call of `path` (or `.method` for method calls) happens in the current scope.
+    fn note_call(&mut self, rendered: &str) {
+        if let Some(set) = &self.rules.predicates.calls {
+            set.matches_into(rendered, &mut self.matches);
+            let owners: Vec<usize> = self.matches.iter().map(|&i| self.rules.predicates.call_owner[i]).collect();
+            for o in owners {
+                self.hit(o);
+            }
+        }
+    }
+
+    fn note_loop_call(&mut self, rendered: &str) {
+        if let Some(set) = &self.rules.predicates.loop_calls {
+            set.matches_into(rendered, &mut self.matches);
+            let owners: Vec<usize> = self.matches.iter().map(|&i| self.rules.predicates.loop_owner[i]).collect();
+            for o in owners {
+                self.hit(o);
+            }
+        }
+    }
+
+    fn note_string(&mut self, value: &str) {
+        if let Some(set) = &self.rules.predicates.strings {
+            let owners: Vec<usize> = set.matches(value).into_iter().map(|i| self.rules.predicates.string_owner[i]).collect();
+            for o in owners {
+                self.hit(o);
+            }
+        }
+    }
+
+    fn resolve_path(&self, path: &syn::Path) -> ResolvedPath {
+        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        self.resolver.resolve_segments(&segs, path.leading_colon.is_some())
+    }
+
+    // ---- contexts ------------------------------------------------------------------------
+
+    fn cfg_contexts(&self, attrs: &[Attribute]) -> CtxSet {
+        let mut set = 0;
+        for (bit, c) in self.rules.contexts.iter().enumerate() {
+            if c.cfg_requires.iter().any(|name| requires_cfg(attrs, name)) {
+                set |= 1 << bit;
+            }
+        }
+        set
+    }
+
+    fn attribute_contexts(&self, attrs: &[Attribute]) -> CtxSet {
+        let mut set = self.cfg_contexts(attrs);
+        for a in attrs {
+            if a.path().is_ident("doc") {
+                continue;
+            }
+            let resolved = self.resolve_path(a.path());
+            for (bit, c) in self.rules.contexts.iter().enumerate() {
+                if let Some(g) = &c.attribute {
+                    if g.is_match(&resolved.path) || resolved.alternatives.iter().any(|p| g.is_match(p)) {
+                        set |= 1 << bit;
+                    }
+                }
+            }
+        }
+        set
+    }
+
+    fn fn_contexts(&mut self, attrs: &[Attribute], sig: &syn::Signature) -> CtxSet {
+        let mut set = self.attribute_contexts(attrs);
+        let name = sig.ident.to_string();
+        for (bit, c) in self.rules.contexts.iter().enumerate() {
+            if let Some(re) = &c.fn_name {
+                if self.fn_name_file_ok[bit] && re.is_match(&name) {
+                    set |= 1 << bit;
+                }
+            }
+        }
+        for input in &sig.inputs {
+            let FnArg::Typed(pt) = input else { continue };
+            let ty = Ty::from_syn(&pt.ty, &self.resolver);
+            for (bit, c) in self.rules.contexts.iter().enumerate() {
+                if let Some(tg) = &c.param_type {
+                    if tg.matches(&ty, &self.rules.wrappers) {
+                        set |= 1 << bit;
+                    }
+                }
+            }
+            self.note_app_state(&ty);
+        }
+        set
+    }
+
+    /// `State<Arc<AppState>>` as a parameter makes `AppState` application state.
+    fn note_app_state(&mut self, ty: &Ty) {
+        let Some(ex) = &self.rules.app_state_extractors else { return };
+        let wrappers = &self.rules.wrappers;
+        let chain = ty.look_through(&|n: &str| wrappers.contains(n));
+        let mut buf = String::new();
+        let found = chain.iter().any(|t| {
+            let mut hit = false;
+            if let Some(s) = &ex.short {
+                buf.clear();
+                t.render(false, &mut buf);
+                hit |= s.is_match(&buf);
+            }
+            if let Some(f) = &ex.full {
+                buf.clear();
+                t.render(true, &mut buf);
+                hit |= f.is_match(&buf);
+            }
+            hit
+        });
+        if !found {
+            return;
+        }
+        if let Some(Ty::Path(inner)) = chain.last() {
+            if inner.local {
+                self.facts.app_state.push(inner.name.clone());
+            }
+        }
+    }
+
+    // ---- offering nodes to rules -------------------------------------------------------------
+
+    fn offer(&mut self, node: &Node, site: Site) {
+        let kind = node.kind.index();
+        let mut loc_cache: Option<Location> = None;
+        for &b in &self.rules.blocks_by_kind[kind] {
+            let block: &Block = &self.rules.blocks[b];
+            let Outcome::Yes { deferred_type } = local_match::check(block, node, &self.rules.wrappers) else {
+                continue;
+            };
+            let loc = *loc_cache.get_or_insert_with(|| self.location(&site));
+            let snippet: Box<str> = self.src.line_text(loc.line).trim().into();
+            let type_text = node.ty.map(|t| t.rendered(false).into_boxed_str());
+            self.facts.candidates.push(Candidate {
+                block: b as u32,
+                scope: self.current_scope(),
+                loc,
+                snippet,
+                item: self.item_path().into(),
+                name: node.name.map(Into::into),
+                type_text,
+                path: node.path.map(|p| p.path.clone().into_boxed_str()),
+                deferred_type: if deferred_type { node.ty.cloned() } else { None },
+                owner: site.owner.clone().map(Into::into),
+                via_alias: site.via_alias.clone().map(Into::into),
+                roots: site.roots.clone(),
+            });
+        }
+    }
+
+    fn location(&self, site: &Site) -> Location {
+        let loc = self.src.location(site.range.clone());
+        match &site.narrow {
+            Some(n) if loc.end_line != loc.line => self.src.location(n.clone()),
+            _ => loc,
+        }
+    }
+
+    /// Passing a fn or closure to a `passed-to` call puts it in that context.
+    fn offer_passed_to(&mut self, node: &Node, roots: &Roots) {
+        if roots.scopes.is_empty() && roots.callees.is_empty() {
+            return;
+        }
+        for &i in &self.rules.passed_to_by_kind[node.kind.index()] {
+            let (bit, block) = &self.rules.passed_to[i];
+            if let Outcome::Yes { .. } = local_match::check(block, node, &self.rules.wrappers) {
+                for &s in &roots.scopes {
+                    self.facts.scopes[s as usize].contexts |= 1 << bit;
+                }
+                for &c in &roots.callees {
+                    self.facts.registrations.push((c, 1 << bit));
+                }
+            }
+        }
+    }
+
+    /// Fns and closures an argument list hands over: closures and async blocks (scopes created
+    /// while visiting the args), and same-crate fns named or called there.
+    fn arg_roots<'e>(&mut self, args: impl Iterator<Item = &'e Expr>, first_new_scope: usize) -> Roots {
+        let parent = self.current_scope();
+        let scopes = (first_new_scope..self.facts.scopes.len())
+            .filter(|&s| self.facts.scopes[s].parent == Some(parent))
+            .map(|s| s as u32)
+            .collect();
+        let mut callees = Vec::new();
+        for a in args {
+            self.callee_roots(a, &mut callees, 0);
+        }
+        // A fn handed to a call is (eventually) called from here.
+        let scope = self.current_scope() as usize;
+        for &c in &callees {
+            if !self.facts.scopes[scope].callees.contains(&c) {
+                self.facts.scopes[scope].callees.push(c);
+            }
+        }
+        Roots { scopes, callees }
+    }
+
+    fn callee_roots(&mut self, e: &Expr, out: &mut Vec<u32>, depth: u8) {
+        if depth > 2 {
+            return;
+        }
+        match strip(e) {
+            Expr::Path(p) => {
+                let r = self.resolve_path(&p.path);
+                let is_fn_like = p.path.segments.last().is_some_and(|s| s.ident.to_string().starts_with(|c: char| c.is_lowercase() || c == '_'));
+                if r.local && is_fn_like {
+                    out.push(self.intern(&callee_key(&r.path)));
+                }
+            }
+            Expr::Call(c) => {
+                if let Expr::Path(p) = strip(&c.func) {
+                    let r = self.resolve_path(&p.path);
+                    if r.local {
+                        out.push(self.intern(&callee_key(&r.path)));
+                    } else {
+                        for a in &c.args {
+                            self.callee_roots(a, out, depth + 1);
+                        }
+                    }
+                }
+            }
+            Expr::MethodCall(m) => out.push(self.intern(&m.method.to_string())),
+            _ => {}
+        }
+    }
+
+    fn chain_link(&self, m: &ExprMethodCall) -> ChainLink {
+        let r = self.byte_range(m.paren_token.span.join());
+        let text = self.src.slice(r);
+        let inner = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')).unwrap_or(text);
+        ChainLink { name: m.method.to_string(), args: inner.to_string() }
+    }
+
+    fn literals_of<'e>(&self, args: impl Iterator<Item = &'e Expr>) -> Vec<String> {
+        let mut out = Vec::new();
+        for a in args {
+            string_values(a, &self.consts, &mut out);
+        }
+        out
+    }
+
+    // ---- calls -------------------------------------------------------------------------------
+
+    fn handle_call(&mut self, call: &ExprCall, chain: &[ChainLink]) {
+        for a in &call.attrs {
+            self.visit_attribute(a);
+        }
+        let path = match strip(&call.func) {
+            Expr::Path(p) if p.qself.is_none() => Some(p),
+            other => {
+                self.visit_expr(other);
+                None
+            }
+        };
+        let first_new = self.facts.scopes.len();
+        for a in &call.args {
+            self.visit_expr(a);
+        }
+        let Some(p) = path else { return };
+        let resolved = self.resolve_path(&p.path);
+        self.note_call(&resolved.path);
+        for alt in resolved.alternatives.clone() {
+            self.note_call(&alt);
+        }
+        self.note_usage(&resolved.path);
+        let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        if resolved.local {
+            self.add_callee(&callee_key(&resolved.path));
+        }
+        let roots = self.arg_roots(call.args.iter(), first_new);
+        let literals = self.literals_of(call.args.iter());
+        let node = Node {
+            kind: NodeKind::Call,
+            name: Some(&last),
+            ty: None,
+            path: Some(&resolved),
+            receiver: None,
+            literals: &literals,
+            chain,
+            mutable: false,
+        };
+        self.offer_passed_to(&node, &roots);
+        let start = self.byte_range(p.span()).start;
+        let func_end = self.byte_range(p.span()).end;
+        let end = self.byte_range(call.paren_token.span.close()).end;
+        let site = Site { range: start..end, narrow: Some(start..func_end), owner: None, via_alias: None, roots };
+        self.offer(&node, site);
+    }
+
+    fn handle_method_chain(&mut self, outer: &ExprMethodCall) {
+        let mut links: Vec<&ExprMethodCall> = vec![outer];
+        let mut root: &Expr = &outer.receiver;
+        while let Expr::MethodCall(inner) = strip(root) {
+            links.push(inner);
+            root = &inner.receiver;
+        }
+        links.reverse();
+        let chain: Vec<ChainLink> = links.iter().map(|m| self.chain_link(m)).collect();
+        let root = strip(root);
+        let receiver: Option<String> = match root {
+            Expr::Call(c) => match strip(&c.func) {
+                Expr::Path(p) => Some(self.resolve_path(&p.path).path),
+                _ => None,
+            },
+            Expr::Path(p) => Some(self.resolve_path(&p.path).path),
+            _ => None,
+        };
+        match root {
+            Expr::Call(c) => self.handle_call(c, &chain),
+            other => self.visit_expr(other),
+        }
+        for (i, m) in links.iter().enumerate() {
+            for a in &m.attrs {
+                self.visit_attribute(a);
+            }
+            let first_new = self.facts.scopes.len();
+            for a in &m.args {
+                self.visit_expr(a);
+            }
+            let name = m.method.to_string();
+            self.note_call(&format!(".{name}"));
+            self.add_callee(&name);
+            let roots = self.arg_roots(m.args.iter(), first_new);
+            let literals = self.literals_of(m.args.iter());
+            let node = Node {
+                kind: NodeKind::Method,
+                name: Some(&name),
+                ty: None,
+                path: None,
+                receiver: receiver.as_deref(),
+                literals: &literals,
+                chain: &chain[i + 1..],
+                mutable: false,
+            };
+            self.offer_passed_to(&node, &roots);
+            let start = self.byte_range(m.method.span()).start;
+            let name_end = self.byte_range(m.method.span()).end;
+            let end = self.byte_range(m.paren_token.span.close()).end;
+            let site = Site { range: start..end, narrow: Some(start..name_end), owner: None, via_alias: None, roots };
+            self.offer(&node, site);
+        }
+    }
+
+    // ---- macros ------------------------------------------------------------------------------
+
+    fn handle_macro(&mut self, mac: &Macro, attrs: &[Attribute]) {
+        for a in attrs {
+            self.visit_attribute(a);
+        }
+        let resolved = self.resolve_path(&mac.path);
+        self.note_usage(&resolved.path);
+        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let mut lits = Vec::new();
+        macros::string_literals(&mac.tokens, &mut lits, 0);
+        for (value, _) in &lits {
+            self.note_string(value);
+        }
+        let literals: Vec<String> = lits.into_iter().map(|(v, _)| v).collect();
+        let first_new = self.facts.scopes.len();
+        let mut body_exprs: Vec<Expr> = Vec::new();
+        match name.as_str() {
+            "lazy_static" => {
+                if let Some(statics) = macros::parse_lazy_static(mac.tokens.clone()) {
+                    for s in statics {
+                        self.handle_static(&s.attrs, s.static_token.span, &s.ident, &s.ty, &s.expr, false);
+                    }
+                }
+            }
+            "thread_local" => {
+                if let Some(statics) = macros::parse_thread_local(mac.tokens.clone()) {
+                    for s in statics {
+                        self.handle_static(&s.attrs, s.static_token.span, &s.ident, &s.ty, &s.expr, false);
+                    }
+                }
+            }
+            "select" => {
+                if let Some(exprs) = macros::parse_select(mac.tokens.clone()) {
+                    body_exprs = exprs;
+                }
+            }
+            _ => match macros::parse_generic(&mac.tokens) {
+                Some(MacroBody::Exprs(exprs)) => body_exprs = exprs,
+                Some(MacroBody::Stmts(stmts)) => {
+                    for s in &stmts {
+                        self.visit_stmt(s);
+                    }
+                }
+                None => {}
+            },
+        }
+        for e in &body_exprs {
+            self.visit_expr(e);
+        }
+        let roots = self.arg_roots(body_exprs.iter(), first_new);
+        let node = Node {
+            kind: NodeKind::Macro,
+            name: Some(&name),
+            ty: None,
+            path: Some(&resolved),
+            receiver: None,
+            literals: &literals,
+            chain: &[],
+            mutable: false,
+        };
+        self.offer_passed_to(&node, &roots);
+        let start = self.byte_range(mac.path.span()).start;
+        let path_end = self.byte_range(mac.path.span()).end;
+        let end = self.byte_range(mac.delimiter.span().close()).end;
+        let site = Site { range: start..end, narrow: Some(start..path_end + 1), owner: None, via_alias: None, roots };
+        self.offer(&node, site);
+    }
+
+    // ---- items -------------------------------------------------------------------------------
+
+    fn handle_static(&mut self, attrs: &[Attribute], start: Span, ident: &syn::Ident, ty: &syn::Type, expr: &Expr, mutable: bool) {
+        let ctx = self.cfg_contexts(attrs);
+        let pushed = ctx != 0;
+        if pushed {
+            self.push_scope(ctx, None);
+        }
+        self.offer_attributes(attrs);
+        let mut t = Ty::from_syn(ty, &self.resolver);
+        if matches!(t, Ty::Infer) {
+            t = infer_type(expr, &self.resolver, 0).unwrap_or(Ty::Infer);
+        }
+        self.note_type_usage(&t);
+        let name = ident.to_string();
+        self.items.push(name.clone());
+        let node = Node {
+            kind: NodeKind::Static,
+            name: Some(&name),
+            ty: Some(&t),
+            path: None,
+            receiver: None,
+            literals: &[],
+            chain: &[],
+            mutable,
+        };
+        let range = self.byte_range(start).start..self.byte_range(ty.span()).end;
+        let via_alias = single_local_name(&t);
+        let roots = Roots { scopes: vec![self.current_scope()], callees: vec![] };
+        self.offer(&node, Site { range, narrow: None, owner: None, via_alias, roots });
+        self.visit_expr(expr);
+        self.items.pop();
+        if pushed {
+            self.pop_scope();
+        }
+    }
+
+    fn offer_attributes(&mut self, attrs: &[Attribute]) {
+        if self.rules.blocks_by_kind[NodeKind::Attribute.index()].is_empty() && self.rules.usage.globs.is_none() {
+            return;
+        }
+        for a in attrs {
+            if a.path().is_ident("doc") {
+                continue;
+            }
+            let resolved = self.resolve_path(a.path());
+            self.note_usage(&resolved.path);
+            let name = a.path().segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            let args = match &a.meta {
+                syn::Meta::List(l) => vec![self.src.slice(self.byte_range(l.delimiter.span().join())).to_string()],
+                syn::Meta::NameValue(nv) => vec![self.src.slice(self.byte_range(nv.value.span())).to_string()],
+                syn::Meta::Path(_) => vec![],
+            };
+            let node = Node {
+                kind: NodeKind::Attribute,
+                name: Some(&name),
+                ty: None,
+                path: Some(&resolved),
+                receiver: None,
+                literals: &args,
+                chain: &[],
+                mutable: false,
+            };
+            let range = self.byte_range(a.pound_token.span).start..self.byte_range(a.bracket_token.span.close()).end;
+            let roots = Roots { scopes: vec![self.current_scope()], callees: vec![] };
+            self.offer(&node, Site { range, narrow: None, owner: None, via_alias: None, roots });
+        }
+    }
+
+    fn handle_fn(&mut self, attrs: &[Attribute], sig: &syn::Signature, body: Option<&syn::Block>) {
+        let ctx = self.fn_contexts(attrs, sig);
+        let name = sig.ident.to_string();
+        let key = match &self.impl_self {
+            Some(t) => format!("{t}::{name}"),
+            None => name.clone(),
+        };
+        let saved_impl = self.impl_self.take();
+        let scope = self.push_scope(ctx, Some(&key));
+        self.items.push(name.clone());
+        self.offer_attributes(attrs);
+        let ret = match &sig.output {
+            syn::ReturnType::Type(_, t) => Some(Ty::from_syn(t, &self.resolver)),
+            syn::ReturnType::Default => None,
+        };
+        let node = Node {
+            kind: NodeKind::Fn,
+            name: Some(&name),
+            ty: ret.as_ref(),
+            path: None,
+            receiver: None,
+            literals: &[],
+            chain: &[],
+            mutable: false,
+        };
+        let start = self.byte_range(sig.fn_token.span).start;
+        let ident_end = self.byte_range(sig.ident.span()).end;
+        let end = self.byte_range(sig.paren_token.span.close()).end;
+        let roots = Roots { scopes: vec![scope], callees: vec![] };
+        self.offer(&node, Site { range: start..end, narrow: Some(start..ident_end), owner: None, via_alias: None, roots });
+        for input in &sig.inputs {
+            if let FnArg::Typed(pt) = input {
+                self.handle_param(pt);
+            }
+        }
+        if let Some(b) = body {
+            self.visit_block(b);
+        }
+        self.impl_self = saved_impl;
+        self.items.pop();
+        self.pop_scope();
+    }
+
+    fn handle_param(&mut self, pt: &syn::PatType) {
+        let t = Ty::from_syn(&pt.ty, &self.resolver);
+        self.note_type_usage(&t);
+        let (name, mutable) = pattern_name(&pt.pat).unwrap_or_default();
+        let node = Node {
+            kind: NodeKind::Param,
+            name: if name.is_empty() { None } else { Some(&name) },
+            ty: Some(&t),
+            path: None,
+            receiver: None,
+            literals: &[],
+            chain: &[],
+            mutable,
+        };
+        let range = self.byte_range(pt.pat.span()).start..self.byte_range(pt.ty.span()).end;
+        let via_alias = single_local_name(&t);
+        let roots = Roots { scopes: vec![self.current_scope()], callees: vec![] };
+        self.offer(&node, Site { range, narrow: None, owner: None, via_alias, roots });
+    }
+
+    fn handle_struct(&mut self, s: &syn::ItemStruct) {
+        let ctx = self.cfg_contexts(&s.attrs);
+        let pushed = ctx != 0;
+        if pushed {
+            self.push_scope(ctx, None);
+        }
+        self.offer_attributes(&s.attrs);
+        let owner = s.ident.to_string();
+        self.items.push(owner.clone());
+        let mut field_types = Vec::new();
+        for (i, f) in s.fields.iter().enumerate() {
+            let t = Ty::from_syn(&f.ty, &self.resolver);
+            self.note_type_usage(&t);
+            t.local_names(&mut field_types);
+            let name = f.ident.as_ref().map(|i| i.to_string()).unwrap_or_else(|| i.to_string());
+            let node = Node {
+                kind: NodeKind::Field,
+                name: Some(&name),
+                ty: Some(&t),
+                path: None,
+                receiver: None,
+                literals: &[],
+                chain: &[],
+                mutable: false,
+            };
+            let start = match &f.ident {
+                Some(id) => self.byte_range(id.span()).start,
+                None => self.byte_range(f.ty.span()).start,
+            };
+            let range = start..self.byte_range(f.ty.span()).end;
+            let via_alias = single_local_name(&t);
+            let roots = Roots { scopes: vec![self.current_scope()], callees: vec![] };
+            self.offer(&node, Site { range, narrow: None, owner: Some(owner.clone()), via_alias, roots });
+        }
+        self.facts.structs.push((owner, field_types));
+        self.items.pop();
+        if pushed {
+            self.pop_scope();
+        }
+    }
+
+    fn handle_type_alias(&mut self, t: &syn::ItemType) {
+        let ty = Ty::from_syn(&t.ty, &self.resolver);
+        self.note_type_usage(&ty);
+        let name = t.ident.to_string();
+        let params = t.generics.type_params().map(|p| p.ident.to_string()).collect();
+        self.facts.aliases.push((name.clone(), AliasDef { params, ty: ty.clone() }));
+        let ctx = self.cfg_contexts(&t.attrs);
+        if ctx != 0 {
+            self.push_scope(ctx, None);
+        }
+        let node = Node {
+            kind: NodeKind::TypeAlias,
+            name: Some(&name),
+            ty: Some(&ty),
+            path: None,
+            receiver: None,
+            literals: &[],
+            chain: &[],
+            mutable: false,
+        };
+        let range = self.byte_range(t.type_token.span).start..self.byte_range(t.semi_token.span).end;
+        let roots = Roots { scopes: vec![self.current_scope()], callees: vec![] };
+        self.offer(&node, Site { range, narrow: None, owner: Some(name.clone()), via_alias: None, roots });
+        if ctx != 0 {
+            self.pop_scope();
+        }
+    }
+
+    fn handle_impl(&mut self, i: &syn::ItemImpl) {
+        let mut ctx = self.attribute_contexts(&i.attrs);
+        let self_ty = Ty::from_syn(&i.self_ty, &self.resolver);
+        let trait_path = i.trait_.as_ref().map(|(_, p, _)| self.resolve_path(p));
+        if let Some(tp) = &trait_path {
+            self.note_usage(&tp.path);
+            for (bit, c) in self.rules.contexts.iter().enumerate() {
+                if let Some(g) = &c.trait_impl {
+                    if g.is_match(&tp.path) || tp.alternatives.iter().any(|p| g.is_match(p)) {
+                        ctx |= 1 << bit;
+                    }
+                }
+            }
+        }
+        let self_name = match &self_ty {
+            Ty::Path(p) => p.name.clone(),
+            other => other.rendered(false),
+        };
+        let self_path = match &self_ty {
+            Ty::Path(p) => p.full.clone(),
+            other => other.rendered(false),
+        };
+        let scope = self.push_scope(ctx, None);
+        self.items.push(self_name.clone());
+        let node = Node {
+            kind: NodeKind::Impl,
+            name: Some(&self_name),
+            ty: Some(&self_ty),
+            path: trait_path.as_ref(),
+            receiver: None,
+            literals: &[],
+            chain: &[],
+            mutable: false,
+        };
+        let start = self.byte_range(i.impl_token.span).start;
+        let end = self.byte_range(i.self_ty.span()).end;
+        let roots = Roots { scopes: vec![scope], callees: vec![] };
+        self.offer(&node, Site { range: start..end, narrow: None, owner: None, via_alias: None, roots });
+        let saved = self.resolver.self_type.replace(self_path);
+        let saved_impl = self.impl_self.replace(self_name.clone());
+        for item in &i.items {
+            match item {
+                ImplItem::Fn(f) => self.handle_fn(&f.attrs, &f.sig, Some(&f.block)),
+                ImplItem::Const(c) => self.visit_expr(&c.expr),
+                ImplItem::Macro(m) => self.handle_macro(&m.mac, &m.attrs),
+                _ => {}
+            }
+        }
+        self.resolver.self_type = saved;
+        self.impl_self = saved_impl;
+        self.items.pop();
+        self.pop_scope();
+    }
+
+    fn handle_local(&mut self, l: &syn::Local) {
+        let (name, mutable) = pattern_name(&l.pat).unwrap_or_default();
+        let declared = match &l.pat {
+            syn::Pat::Type(pt) => Some(Ty::from_syn(&pt.ty, &self.resolver)),
+            _ => None,
+        };
+        let ty = declared.or_else(|| l.init.as_ref().and_then(|i| infer_type(&i.expr, &self.resolver, 0)));
+        if let Some(init) = &l.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, div)) = &init.diverge {
+                self.visit_expr(div);
+            }
+        }
+        if name.is_empty() {
+            return;
+        }
+        if let Some(t) = &ty {
+            self.note_type_usage(t);
+        }
+        let node = Node {
+            kind: NodeKind::Let,
+            name: Some(&name),
+            ty: ty.as_ref(),
+            path: None,
+            receiver: None,
+            literals: &[],
+            chain: &[],
+            mutable,
+        };
+        let start = self.byte_range(l.let_token.span).start;
+        let end = self.byte_range(l.semi_token.span).end;
+        let narrow = start..self.byte_range(l.pat.span()).end;
+        let via_alias = ty.as_ref().and_then(single_local_name);
+        let roots = Roots { scopes: vec![self.current_scope()], callees: vec![] };
+        self.offer(&node, Site { range: start..end, narrow: Some(narrow), owner: None, via_alias, roots });
+    }
+
+    /// Statements directly in a loop body that call something (`interval.tick().await;`,
+    /// `sleep(d).await;`): what makes a loop periodic.
+    fn note_loop_body(&mut self, body: &syn::Block) {
+        if self.rules.predicates.loop_calls.is_none() {
+            return;
+        }
+        for stmt in &body.stmts {
+            let e = match stmt {
+                Stmt::Expr(e, _) => e,
+                Stmt::Local(l) => match &l.init {
+                    Some(i) => &*i.expr,
+                    None => continue,
+                },
+                _ => continue,
+            };
+            match strip(e) {
+                Expr::Call(c) => {
+                    if let Expr::Path(p) = strip(&c.func) {
+                        let r = self.resolve_path(&p.path);
+                        self.note_loop_call(&r.path);
+                    }
+                }
+                Expr::MethodCall(m) => self.note_loop_call(&format!(".{}", m.method)),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// How a call names its callee for the crate's fn table: `Type::method` when a type
+/// qualifies it (`Foo::new`, `Self::helper` after resolution), else the bare fn name.
+pub fn callee_key(path: &str) -> String {
+    let mut parts = path.rsplit("::");
+    let name = parts.next().unwrap_or(path);
+    match parts.next() {
+        Some(q) if q.starts_with(|c: char| c.is_ascii_uppercase()) => format!("{q}::{name}"),
+        _ => name.to_string(),
+    }
+}
+
+/// The name of a crate-local type written as a single path (`SessionTable`), which may be an
+/// alias that is reported on its own.
+fn single_local_name(t: &Ty) -> Option<String> {
+    match t {
+        Ty::Path(p) if p.local => Some(p.name.clone()),
+        _ => None,
+    }
+}
+
+impl<'ast> Visit<'ast> for Walker<'_> {
+    fn visit_item(&mut self, item: &'ast Item) {
+        match item {
+            Item::Fn(f) => self.handle_fn(&f.attrs, &f.sig, Some(&f.block)),
+            Item::Impl(i) => self.handle_impl(i),
+            Item::Struct(s) => self.handle_struct(s),
+            Item::Static(s) => {
+                let mutable = matches!(s.mutability, syn::StaticMutability::Mut(_));
+                self.handle_static(&s.attrs, s.static_token.span, &s.ident, &s.ty, &s.expr, mutable)
+            }
+            Item::Const(c) => {
+                if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = strip(&c.expr) {
+                    self.consts.insert(c.ident.to_string(), s.value());
+                    self.note_string(&s.value());
+                } else {
+                    self.visit_expr(&c.expr);
+                }
+            }
+            Item::Type(t) => self.handle_type_alias(t),
+            Item::Macro(m) => self.handle_macro(&m.mac, &m.attrs),
+            Item::Mod(m) => {
+                let Some((_, items)) = &m.content else { return };
+                let path = format!("{}::{}", self.resolver.module_path(), m.ident);
+                let scope = ImportScope::collect(items, &path, &self.resolver.externs);
+                self.note_usage_of_scope(&scope);
+                self.resolver.push_module(scope);
+                let ctx = self.cfg_contexts(&m.attrs);
+                self.push_scope(ctx, None);
+                let saved = std::mem::take(&mut self.items);
+                for i in items {
+                    self.visit_item(i);
+                }
+                self.items = saved;
+                self.pop_scope();
+                self.resolver.pop();
+            }
+            Item::Trait(t) => {
+                let ctx = self.cfg_contexts(&t.attrs);
+                self.push_scope(ctx, None);
+                self.items.push(t.ident.to_string());
+                for ti in &t.items {
+                    if let syn::TraitItem::Fn(f) = ti {
+                        self.handle_fn(&f.attrs, &f.sig, f.default.as_ref());
+                    }
+                }
+                self.items.pop();
+                self.pop_scope();
+            }
+            Item::Enum(_) | Item::Use(_) | Item::ExternCrate(_) | Item::ForeignMod(_) | Item::Union(_) => {}
+            other => visit::visit_item(self, other),
+        }
+    }
+
+    fn visit_block(&mut self, b: &'ast syn::Block) {
+        let has_items = b.stmts.iter().any(|s| matches!(s, Stmt::Item(_)));
+        if has_items {
+            let items: Vec<&Item> = b.stmts.iter().filter_map(|s| if let Stmt::Item(i) = s { Some(i) } else { None }).collect();
+            let scope = ImportScope::collect(items, self.resolver.module_path(), &self.resolver.externs);
+            self.note_usage_of_scope(&scope);
+            self.resolver.push_block(scope);
+        }
+        for s in &b.stmts {
+            self.visit_stmt(s);
+        }
+        if has_items {
+            self.resolver.pop();
+        }
+    }
+
+    fn visit_stmt(&mut self, s: &'ast Stmt) {
+        match s {
+            Stmt::Local(l) => self.handle_local(l),
+            Stmt::Item(i) => self.visit_item(i),
+            Stmt::Expr(e, _) => self.visit_expr(e),
+            Stmt::Macro(m) => self.handle_macro(&m.mac, &m.attrs),
+        }
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast ExprCall) {
+        self.handle_call(c, &[]);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast ExprMethodCall) {
+        self.handle_method_chain(m);
+    }
+
+    fn visit_expr_macro(&mut self, m: &'ast syn::ExprMacro) {
+        self.handle_macro(&m.mac, &m.attrs);
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        self.push_scope(0, None);
+        visit::visit_expr_closure(self, c);
+        self.pop_scope();
+    }
+
+    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+        self.push_scope(0, None);
+        visit::visit_expr_async(self, a);
+        self.pop_scope();
+    }
+
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.note_loop_body(&l.body);
+        visit::visit_expr_loop(self, l);
+    }
+
+    fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+        self.note_loop_body(&l.body);
+        visit::visit_expr_while(self, l);
+    }
+
+    fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+        self.note_loop_body(&l.body);
+        visit::visit_expr_for_loop(self, l);
+    }
+
+    fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
+        self.note_string(&s.value());
+    }
+}

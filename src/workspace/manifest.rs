@@ -1,0 +1,164 @@
+//! What statelint reads from a `Cargo.toml`: the package name, dependency names (with
+//! `package = ".."` renames), workspace members, and `[package.metadata.statelint]` /
+//! `[workspace.metadata.statelint]` tables. Parsed leniently as a TOML value: a manifest that
+//! cargo accepts must never stop a lint run over a field statelint does not need.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use toml::Value;
+
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    pub path: PathBuf,
+    pub package: Option<Package>,
+    pub workspace: Option<Workspace>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Package {
+    pub name: String,
+    /// `[dependencies]` and target-specific ones, names as code uses them (`-` -> `_`).
+    pub dependencies: BTreeSet<String>,
+    /// Real package names of normal dependencies (`-` -> `_`), for `requires-dependency`.
+    pub dependency_packages: BTreeSet<String>,
+    /// Every name code may use to reach another crate: normal, dev and build dependencies.
+    pub all_dependency_names: BTreeSet<String>,
+    /// name in code -> real crate name.
+    pub renames: HashMap<String, String>,
+    pub metadata_statelint: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    pub members: Vec<String>,
+    pub exclude: Vec<String>,
+    pub metadata_statelint: Option<Value>,
+}
+
+#[derive(Debug)]
+pub struct ManifestError {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+pub fn read_manifest(path: &Path) -> Result<Manifest, ManifestError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ManifestError { line: 0, column: 0, message: format!("cannot read: {e}") })?;
+    parse_manifest(path, &text)
+}
+
+pub fn parse_manifest(path: &Path, text: &str) -> Result<Manifest, ManifestError> {
+    let value: toml::Table = toml::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .span()
+            .map(|s| {
+                let before = &text[..s.start.min(text.len())];
+                let line = before.matches('\n').count() as u32 + 1;
+                let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u32 + 1;
+                (line, col)
+            })
+            .unwrap_or((0, 0));
+        ManifestError { line, column, message: format!("invalid Cargo.toml: {}", e.message().trim()) }
+    })?;
+    let mut m = Manifest { path: path.to_path_buf(), ..Default::default() };
+    if let Some(Value::Table(pkg)) = value.get("package") {
+        let name = pkg.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+        let mut p = Package {
+            name,
+            metadata_statelint: pkg.get("metadata").and_then(|m| m.get("statelint")).cloned(),
+            ..Default::default()
+        };
+        collect_deps(&value, &mut p);
+        m.package = Some(p);
+    }
+    if let Some(Value::Table(ws)) = value.get("workspace") {
+        let strings = |key: &str| -> Vec<String> {
+            ws.get(key)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .unwrap_or_default()
+        };
+        m.workspace = Some(Workspace {
+            members: strings("members"),
+            exclude: strings("exclude"),
+            metadata_statelint: ws.get("metadata").and_then(|m| m.get("statelint")).cloned(),
+        });
+    }
+    Ok(m)
+}
+
+fn collect_deps(root: &toml::Table, p: &mut Package) {
+    let mut add = |deps: Option<&Value>, normal: bool| {
+        let Some(Value::Table(deps)) = deps else { return };
+        for (name, spec) in deps {
+            let code_name = name.replace('-', "_");
+            let package = spec.get("package").and_then(Value::as_str).map(|s| s.replace('-', "_"));
+            if let Some(real) = &package {
+                if *real != code_name {
+                    p.renames.insert(code_name.clone(), real.clone());
+                }
+            }
+            p.all_dependency_names.insert(code_name.clone());
+            if normal {
+                p.dependencies.insert(code_name.clone());
+                p.dependency_packages.insert(package.unwrap_or(code_name));
+            }
+        }
+    };
+    let sections = [
+        ("dependencies", true),
+        ("dev-dependencies", false),
+        ("dev_dependencies", false),
+        ("build-dependencies", false),
+        ("build_dependencies", false),
+    ];
+    for (key, normal) in sections {
+        add(root.get(key), normal);
+    }
+    if let Some(Value::Table(targets)) = root.get("target") {
+        for t in targets.values() {
+            for (key, normal) in sections {
+                add(t.get(key), normal);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_dependencies_and_renames() {
+        let m = parse_manifest(
+            Path::new("Cargo.toml"),
+            r#"
+[package]
+name = "svc"
+[dependencies]
+tower-sessions = "0.14"
+sess = { package = "async-session", version = "3" }
+[dev-dependencies]
+tempfile = "3"
+[target.'cfg(unix)'.dependencies]
+nix = "0.29"
+"#,
+        )
+        .unwrap();
+        let p = m.package.unwrap();
+        assert!(p.dependencies.contains("tower_sessions"));
+        assert!(p.dependencies.contains("nix"));
+        assert!(!p.dependencies.contains("tempfile"));
+        assert!(p.all_dependency_names.contains("tempfile"));
+        assert!(p.dependency_packages.contains("async_session"));
+        assert_eq!(p.renames.get("sess").map(String::as_str), Some("async_session"));
+    }
+
+    #[test]
+    fn broken_manifest_names_the_line() {
+        let err = parse_manifest(Path::new("Cargo.toml"), "[package]\nname = \n").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.message.contains("invalid Cargo.toml"));
+    }
+}
