@@ -19,6 +19,8 @@ pub enum MismatchKind {
     Missing,
     /// Reported but not marked.
     Unexpected,
+    /// Reported with another severity than `//~ rule-id@severity` says.
+    WrongSeverity,
 }
 
 #[derive(Debug, Clone)]
@@ -93,18 +95,32 @@ pub fn run_suite(path: &Path, sources: &RuleSourceArgs) -> Result<SuiteResult, D
 
     let mut result = SuiteResult { errors: outcome.errors.clone(), ..Default::default() };
     let mut expected: BTreeMap<(String, u32, String), ()> = BTreeMap::new();
+    // `//~ rule-id@severity` also checks the severity.
+    let mut expected_severity: BTreeMap<(String, u32, String), String> = BTreeMap::new();
     for unit in &plan.crates {
         for file in &unit.files {
             result.files += 1;
             let Ok(text) = std::fs::read_to_string(&file.path) else { continue };
             for (i, line) in text.lines().enumerate() {
                 let Some(pos) = line.find("//~") else { continue };
-                for id in line[pos + 3..].split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()) {
+                for token in line[pos + 3..].split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()) {
+                    let (id, severity) = match token.split_once('@') {
+                        Some((id, sev)) => (id, Some(sev)),
+                        None => (token, None),
+                    };
                     if !known.contains(id) {
-                        result.bad_markers.push(format!("{}:{}: `//~ {id}` names no known rule", file.display, i + 1));
+                        result.bad_markers.push(format!("{}:{}: `//~ {token}` names no known rule", file.display, i + 1));
                         continue;
                     }
-                    expected.insert((file.display.clone(), i as u32 + 1, id.to_string()), ());
+                    if severity.is_some_and(|s| !matches!(s, "error" | "warning" | "info")) {
+                        result.bad_markers.push(format!("{}:{}: `//~ {token}`: severity must be error, warning or info", file.display, i + 1));
+                        continue;
+                    }
+                    let key = (file.display.clone(), i as u32 + 1, id.to_string());
+                    if let Some(sev) = severity {
+                        expected_severity.insert(key.clone(), sev.to_string());
+                    }
+                    expected.insert(key, ());
                 }
             }
         }
@@ -113,7 +129,19 @@ pub fn run_suite(path: &Path, sources: &RuleSourceArgs) -> Result<SuiteResult, D
     result.expected = expected.keys().cloned().collect();
     let mut reported: BTreeMap<(String, u32, String), String> = BTreeMap::new();
     for f in &outcome.findings {
-        reported.insert((f.file.clone(), f.line, f.rule.clone()), f.message.clone());
+        let key = (f.file.clone(), f.line, f.rule.clone());
+        if let Some(want) = expected_severity.get(&key) {
+            if want != f.severity.as_str() {
+                result.mismatches.push(Mismatch {
+                    kind: MismatchKind::WrongSeverity,
+                    file: key.0.clone(),
+                    line: key.1,
+                    rule: key.2.clone(),
+                    message: format!("reported as {}, marked {want}", f.severity.as_str()),
+                });
+            }
+        }
+        reported.insert(key, f.message.clone());
     }
     for key in expected.keys() {
         if !reported.contains_key(key) {
@@ -138,6 +166,9 @@ pub fn render(r: &SuiteResult) -> String {
             }
             MismatchKind::Unexpected => {
                 let _ = writeln!(out, "{}:{}: unexpected `{}`: {}", m.file, m.line, m.rule, m.message);
+            }
+            MismatchKind::WrongSeverity => {
+                let _ = writeln!(out, "{}:{}: `{}` {}", m.file, m.line, m.rule, m.message);
             }
         }
     }

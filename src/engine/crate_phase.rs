@@ -27,6 +27,9 @@ struct CrateIndex<'a> {
     edges: Vec<Vec<u32>>,
     contexts: Vec<CtxSet>,
     fn_table: HashMap<&'a str, Vec<u32>>,
+    is_fn: Vec<bool>,
+    /// Who calls each scope (reverse of `edges`).
+    callers: Vec<Vec<u32>>,
 }
 
 pub fn resolve_crate(unit: &CrateUnit, files: &[(usize, FileFacts)], rules: &RuleSet) -> Vec<Finding> {
@@ -88,12 +91,25 @@ pub fn resolve_crate(unit: &CrateUnit, files: &[(usize, FileFacts)], rules: &Rul
                 continue;
             }
             if block.needs_reach() {
-                let roots = index.roots(fi, &facts.names, &cand.roots);
+                let mut roots = index.roots(fi, &facts.names, &cand.roots);
+                let handed_over = !roots.is_empty();
+                if !handed_over {
+                    // Nothing passed to the node: what matters is the fn it is in.
+                    roots.push(index.enclosing_fn(scope));
+                }
                 if !block.requires.iter().all(|&p| index.reaches(&roots, p as u16, block.hops)) {
                     continue;
                 }
-                if block.unless.is_some_and(|p| index.reaches(&roots, p as u16, block.hops)) {
-                    continue;
+                if let Some(p) = block.unless {
+                    if index.reaches(&roots, p as u16, block.hops) {
+                        continue;
+                    }
+                    // A guard may also sit in a caller (`if already_processed() { return }`
+                    // before calling the fn that inserts): callers' own code counts, not
+                    // everything else they call.
+                    if !handed_over && index.caller_hits(roots[0], p as u16, block.hops) {
+                        continue;
+                    }
                 }
             }
             survivors.push(Survivor { file: *file_idx, cand, ctx });
@@ -301,7 +317,14 @@ fn build_index<'a>(files: &'a [(usize, FileFacts)], rules: &RuleSet) -> CrateInd
             }
         }
     }
-    let mut index = CrateIndex { offsets, parent, children, hits, edges, contexts, fn_table };
+    let mut callers = vec![Vec::new(); n];
+    for (from, targets) in edges.iter().enumerate() {
+        for &t in targets {
+            callers[t as usize].push(from as u32);
+        }
+    }
+    let is_fn = files.iter().flat_map(|(_, f)| f.scopes.iter().map(|s| s.fn_name.is_some())).collect();
+    let mut index = CrateIndex { offsets, parent, children, hits, edges, contexts, fn_table, is_fn, callers };
     index.inherit_contexts();
     index.propagate_contexts(rules);
     index.inherit_contexts();
@@ -351,6 +374,45 @@ impl<'a> CrateIndex<'a> {
                 frontier = next;
             }
         }
+    }
+
+    /// The nearest enclosing fn of a scope (or the scope itself outside fns).
+    fn enclosing_fn(&self, mut scope: u32) -> u32 {
+        let start = scope;
+        loop {
+            if self.is_fn[scope as usize] {
+                return scope;
+            }
+            match self.parent[scope as usize] {
+                Some(p) => scope = p,
+                None => return start,
+            }
+        }
+    }
+
+    /// Does a fn calling `root` (up to `hops` calls up) satisfy the predicate in its own body?
+    fn caller_hits(&self, root: u32, predicate: u16, hops: u8) -> bool {
+        let mut seen: HashSet<u32> = HashSet::new();
+        let mut frontier = vec![self.enclosing_fn(root)];
+        for _ in 0..hops {
+            let mut next = Vec::new();
+            for s in frontier {
+                for &c in &self.callers[s as usize] {
+                    let f = self.enclosing_fn(c);
+                    if seen.insert(f) {
+                        if self.reaches(&[f], predicate, 0) {
+                            return true;
+                        }
+                        next.push(f);
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+        false
     }
 
     /// Crate-wide scope ids where reachability starts.

@@ -12,8 +12,8 @@ use crate::syntax::types::Ty;
 #[derive(Clone, Debug)]
 pub struct ChainLink {
     pub name: String,
-    /// Source text between the parentheses.
-    pub args: String,
+    /// Byte range of the text between the parentheses (read only when a pattern asks).
+    pub args: std::ops::Range<usize>,
 }
 
 /// One piece of syntax, described the same way whatever its kind.
@@ -24,8 +24,13 @@ pub struct Node<'n> {
     pub path: Option<&'n ResolvedPath>,
     pub receiver: Option<&'n str>,
     pub literals: &'n [String],
+    /// For a call: the methods applied to its result. For a method: the other methods of
+    /// its chain, before and after it.
     pub chain: &'n [ChainLink],
+    pub chain_before: &'n [ChainLink],
     pub mutable: bool,
+    /// The file's text, to read chain arguments.
+    pub source: &'n str,
 }
 
 pub enum Outcome {
@@ -76,10 +81,11 @@ pub fn check(block: &Block, node: &Node, wrappers: &HashSet<String>) -> Outcome 
             return Outcome::No;
         }
     }
-    if !block.chain_has.is_empty() && !block.chain_has.iter().any(|p| chain_contains(node.chain, p)) {
+    let in_chain = |p: &ChainPattern| chain_contains(node.chain, p, node.source) || chain_contains(node.chain_before, p, node.source);
+    if !block.chain_has.is_empty() && !block.chain_has.iter().any(in_chain) {
         return Outcome::No;
     }
-    if block.chain_lacks.iter().any(|p| chain_contains(node.chain, p)) {
+    if block.chain_lacks.iter().any(in_chain) {
         return Outcome::No;
     }
     let mut deferred_type = false;
@@ -113,8 +119,8 @@ fn path_matches(set: &globset::GlobSet, p: &ResolvedPath) -> bool {
     set.is_match(&p.path) || p.alternatives.iter().any(|a| set.is_match(a))
 }
 
-fn chain_contains(chain: &[ChainLink], p: &ChainPattern) -> bool {
-    chain
-        .iter()
-        .any(|l| p.method.is_match(&l.name) && p.args.as_ref().is_none_or(|re| re.is_match(&l.args)))
+fn chain_contains(chain: &[ChainLink], p: &ChainPattern, source: &str) -> bool {
+    chain.iter().any(|l| {
+        p.method.is_match(&l.name) && p.args.as_ref().is_none_or(|re| re.is_match(source.get(l.args.clone()).unwrap_or("")))
+    })
 }

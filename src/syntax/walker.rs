@@ -396,13 +396,8 @@ impl Walker<'_> {
         for a in args {
             self.callee_roots(a, &mut callees, 0);
         }
-        // A fn handed to a call is (eventually) called from here.
-        let scope = self.current_scope() as usize;
-        for &c in &callees {
-            if !self.facts.scopes[scope].callees.contains(&c) {
-                self.facts.scopes[scope].callees.push(c);
-            }
-        }
+        // A fn handed over (`build_fn(job)`, `get(handler)`) is not called from here: the
+        // framework calls it later, in its own context. Only the node's roots point at it.
         Roots { scopes, callees }
     }
 
@@ -437,9 +432,8 @@ impl Walker<'_> {
 
     fn chain_link(&self, m: &ExprMethodCall) -> ChainLink {
         let r = self.byte_range(m.paren_token.span.join());
-        let text = self.src.slice(r);
-        let inner = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')).unwrap_or(text);
-        ChainLink { name: m.method.to_string(), args: inner.to_string() }
+        let inner = (r.start + 1).min(r.end)..r.end.saturating_sub(1).max(r.start);
+        ChainLink { name: m.method.to_string(), args: inner }
     }
 
     fn literals_of<'e>(&self, args: impl Iterator<Item = &'e Expr>) -> Vec<String> {
@@ -488,7 +482,9 @@ impl Walker<'_> {
             receiver: None,
             literals: &literals,
             chain,
+            chain_before: &[],
             mutable: false,
+            source: self.src.text(),
         };
         self.offer_passed_to(&node, &roots);
         let start = self.byte_range(p.span()).start;
@@ -541,7 +537,9 @@ impl Walker<'_> {
                 receiver: receiver.as_deref(),
                 literals: &literals,
                 chain: &chain[i + 1..],
+                chain_before: &chain[..i],
                 mutable: false,
+                source: self.src.text(),
             };
             self.offer_passed_to(&node, &roots);
             let start = self.byte_range(m.method.span()).start;
@@ -611,7 +609,9 @@ impl Walker<'_> {
             receiver: None,
             literals: &literals,
             chain: &[],
+            chain_before: &[],
             mutable: false,
+            source: self.src.text(),
         };
         self.offer_passed_to(&node, &roots);
         let start = self.byte_range(mac.path.span()).start;
@@ -645,7 +645,9 @@ impl Walker<'_> {
             receiver: None,
             literals: &[],
             chain: &[],
+            chain_before: &[],
             mutable,
+            source: self.src.text(),
         };
         let range = self.byte_range(start).start..self.byte_range(ty.span()).end;
         let via_alias = single_local_name(&t);
@@ -682,7 +684,9 @@ impl Walker<'_> {
                 receiver: None,
                 literals: &args,
                 chain: &[],
+                chain_before: &[],
                 mutable: false,
+                source: self.src.text(),
             };
             let range = self.byte_range(a.pound_token.span).start..self.byte_range(a.bracket_token.span.close()).end;
             let roots = Roots { scopes: vec![self.current_scope()], callees: vec![] };
@@ -713,7 +717,9 @@ impl Walker<'_> {
             receiver: None,
             literals: &[],
             chain: &[],
+            chain_before: &[],
             mutable: false,
+            source: self.src.text(),
         };
         let start = self.byte_range(sig.fn_token.span).start;
         let ident_end = self.byte_range(sig.ident.span()).end;
@@ -745,7 +751,9 @@ impl Walker<'_> {
             receiver: None,
             literals: &[],
             chain: &[],
+            chain_before: &[],
             mutable,
+            source: self.src.text(),
         };
         let range = self.byte_range(pt.pat.span()).start..self.byte_range(pt.ty.span()).end;
         let via_alias = single_local_name(&t);
@@ -776,7 +784,9 @@ impl Walker<'_> {
                 receiver: None,
                 literals: &[],
                 chain: &[],
+                chain_before: &[],
                 mutable: false,
+                source: self.src.text(),
             };
             let start = match &f.ident {
                 Some(id) => self.byte_range(id.span()).start,
@@ -812,7 +822,9 @@ impl Walker<'_> {
             receiver: None,
             literals: &[],
             chain: &[],
+            chain_before: &[],
             mutable: false,
+            source: self.src.text(),
         };
         let range = self.byte_range(t.type_token.span).start..self.byte_range(t.semi_token.span).end;
         let roots = Roots { scopes: vec![self.current_scope()], callees: vec![] };
@@ -854,7 +866,9 @@ impl Walker<'_> {
             receiver: None,
             literals: &[],
             chain: &[],
+            chain_before: &[],
             mutable: false,
+            source: self.src.text(),
         };
         let start = self.byte_range(i.impl_token.span).start;
         let end = self.byte_range(i.self_ty.span()).end;
@@ -903,7 +917,9 @@ impl Walker<'_> {
             receiver: None,
             literals: &[],
             chain: &[],
+            chain_before: &[],
             mutable,
+            source: self.src.text(),
         };
         let start = self.byte_range(l.let_token.span).start;
         let end = self.byte_range(l.semi_token.span).end;
