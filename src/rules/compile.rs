@@ -906,3 +906,109 @@ impl RuleSet {
         self.rules.iter().find(|r| r.id == id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compile_one(text: &str) -> Result<RuleSet, Diagnostics> {
+        let src = RuleSource { name: "team.toml".to_string(), text: Arc::new(text.to_string()) };
+        let mut sources = crate::rules::builtin_sources();
+        sources.push(src);
+        compile(&sources, &CompileOptions { extra_lists: BTreeMap::new() })
+    }
+
+    /// The one diagnostic about team.toml: (line, key, message).
+    fn error_of(text: &str) -> (usize, Option<String>, String) {
+        let diags = compile_one(text).err().expect("should not compile");
+        let d = diags.0.iter().find(|d| d.file == "team.toml").expect("a diagnostic for team.toml");
+        (d.line, d.key.clone(), d.message.clone())
+    }
+
+    const HEAD: &str = "[[rule]]\nid = \"t\"\nseverity = \"error\"\nmessage = \"m\"\nhelp = \"h\"\n[[rule.match]]\non = \"static\"\n";
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let (line, key, msg) = error_of(&format!("{HEAD}typ = \"Mutex<*>\"\n"));
+        assert_eq!((line, key.as_deref()), (8, Some("typ")));
+        assert!(msg.contains("unknown field"), "{msg}");
+    }
+
+    #[test]
+    fn toml_syntax_error_names_line() {
+        let (line, _, msg) = error_of("[[rule]]\nid = \"t\nseverity = 1\n");
+        assert_eq!(line, 2);
+        assert!(!msg.is_empty());
+    }
+
+    #[test]
+    fn bad_regex_names_key() {
+        let (line, key, msg) = error_of(&format!("{HEAD}name = \"(unclosed\"\n"));
+        assert_eq!((line, key.as_deref()), (8, Some("name")));
+        assert!(msg.contains("invalid regex"), "{msg}");
+    }
+
+    #[test]
+    fn bad_glob_names_key() {
+        let (line, key, msg) = error_of(&format!("{HEAD}type = [\"Mutex<*>\", \"[unclosed\"]\n"));
+        assert_eq!((line, key.as_deref()), (8, Some("type")));
+        assert!(msg.contains("invalid glob"), "{msg}");
+    }
+
+    #[test]
+    fn key_that_does_not_apply_to_the_kind() {
+        let (line, key, msg) = error_of(&format!("{HEAD}path = [\"std::fs::write\"]\n"));
+        assert_eq!((line, key.as_deref()), (8, Some("path")));
+        assert!(msg.contains("does not apply to `on = \"static\"`"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_context_list_and_placeholder() {
+        let (_, key, msg) = error_of(&format!("{HEAD}inside = [\"handlr\"]\n"));
+        assert_eq!(key.as_deref(), Some("inside"));
+        assert!(msg.contains("unknown context `handlr`"), "{msg}");
+        let (_, key, msg) = error_of(&format!("{HEAD}type = \"@no-such-list\"\n"));
+        assert_eq!(key.as_deref(), Some("type"));
+        assert!(msg.contains("unknown list `@no-such-list`"), "{msg}");
+        let (line, key, msg) = error_of("[[rule]]\nid = \"t\"\nseverity = \"error\"\nmessage = \"{nme}\"\nhelp = \"h\"\n[[rule.match]]\non = \"static\"\n");
+        assert_eq!((line, key.as_deref()), (4, Some("message")));
+        assert!(msg.contains("unknown placeholder"), "{msg}");
+    }
+
+    #[test]
+    fn duplicate_and_badly_named_ids() {
+        let (_, key, msg) = error_of("[[rule]]\nid = \"in-memory-session\"\nseverity = \"error\"\nmessage = \"m\"\nhelp = \"h\"\n[[rule.match]]\non = \"static\"\n");
+        assert_eq!(key.as_deref(), Some("id"));
+        assert!(msg.contains("already defined in builtin:rules/in-memory-session.toml"), "{msg}");
+        let (_, _, msg) = error_of("[[rule]]\nid = \"Bad_Id\"\nseverity = \"error\"\nmessage = \"m\"\nhelp = \"h\"\n[[rule.match]]\non = \"static\"\n");
+        assert!(msg.contains("kebab-case"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_severity_and_kind() {
+        let (line, key, msg) = error_of("[[rule]]\nid = \"t\"\nseverity = \"fatal\"\nmessage = \"m\"\nhelp = \"h\"\n");
+        assert_eq!(line, 3);
+        assert!(msg.contains("unknown variant `fatal`"), "{msg} {key:?}");
+        let (line, key, msg) = error_of("[[rule]]\nid = \"t\"\nseverity = \"error\"\nmessage = \"m\"\nhelp = \"h\"\n[[rule.match]]\non = \"statik\"\n");
+        assert_eq!((line, key.as_deref()), (7, Some("on")));
+        assert!(msg.contains("unknown node kind `statik`"), "{msg}");
+    }
+
+    #[test]
+    fn type_globs_look_through_wrappers_and_ignore_spaces() {
+        let set = compile_one(&format!("{HEAD}type = [\"HashMap<String, *Session*>\", \"tokio::sync::Mutex<*>\"]\n")).unwrap();
+        let block = set.blocks.iter().find(|b| set.rules[b.rule].id == "t").unwrap();
+        let tg = block.types.as_ref().unwrap();
+        let parse = |src: &str, uses: &str| {
+            let file: syn::File = syn::parse_str(uses).unwrap();
+            let externs = Arc::new(crate::syntax::imports::ExternNames::default());
+            let mut r = crate::syntax::imports::Resolver::new(externs.clone());
+            r.push_module(crate::syntax::imports::ImportScope::collect(&file.items, "crate", &externs));
+            Ty::from_syn(&syn::parse_str(src).unwrap(), &r)
+        };
+        assert!(tg.matches(&parse("Arc<RwLock<HashMap<String, UserSession>>>", ""), &set.wrappers));
+        assert!(!tg.matches(&parse("HashMap<String, User>", ""), &set.wrappers));
+        assert!(tg.matches(&parse("Arc<Mutex<u8>>", "use tokio::sync::Mutex;"), &set.wrappers));
+        assert!(!tg.matches(&parse("Arc<Mutex<u8>>", "use std::sync::Mutex;"), &set.wrappers));
+    }
+}
