@@ -11,7 +11,7 @@ use toml::Spanned;
 
 use crate::rules::compile::RuleSet;
 use crate::rules::diagnostic::{Diagnostics, FileDiagnostic};
-use crate::rules::model::{item_span, Severity, StrList};
+use crate::rules::model::{Severity, StrList, item_span};
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -80,15 +80,23 @@ impl Config {
     /// `--config FILE`: a `statelint.toml`-style file, or a Cargo.toml with metadata.
     pub fn load(path: &Path) -> Result<Config, Diagnostics> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Diagnostics(vec![FileDiagnostic::whole_file(&name, format!("cannot read config: {e}"))]))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Diagnostics(vec![FileDiagnostic::whole_file(
+                &name,
+                format!("cannot read config: {e}"),
+            )])
+        })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         if path.file_name().is_some_and(|n| n == "Cargo.toml") {
             return Config::from_cargo(&name, text, dir).map(|c| c.unwrap_or_default());
         }
         let text = Arc::new(text);
         match toml::from_str::<ConfigDef>(&text) {
-            Ok(def) => Ok(Config { dir, source: Some((name, text)), def }),
+            Ok(def) => Ok(Config {
+                dir,
+                source: Some((name, text)),
+                def,
+            }),
             Err(e) => Err(Diagnostics(vec![toml_error(&name, &text, &e)])),
         }
     }
@@ -105,27 +113,33 @@ impl Config {
             .package
             .and_then(|p| p.metadata?.statelint)
             .or_else(|| parsed.workspace.and_then(|w| w.metadata?.statelint));
-        Ok(def.map(|def| Config { dir, source: Some((name.to_string(), text.clone())), def }))
+        Ok(def.map(|def| Config {
+            dir,
+            source: Some((name.to_string(), text.clone())),
+            def,
+        }))
     }
 
     /// The nearest `statelint.toml`, or Cargo.toml with statelint metadata, from `start` up.
     pub fn discover(start: &Path) -> Result<Config, Diagnostics> {
         let start = crate::workspace::discover::absolute(start);
-        let mut dir = if start.is_file() { start.parent().map(Path::to_path_buf) } else { Some(start) };
+        let mut dir = if start.is_file() {
+            start.parent().map(Path::to_path_buf)
+        } else {
+            Some(start)
+        };
         while let Some(d) = dir {
             let candidate = d.join("statelint.toml");
             if candidate.is_file() {
                 return Config::load(&candidate);
             }
             let cargo = d.join("Cargo.toml");
-            if cargo.is_file() {
-                if let Ok(text) = std::fs::read_to_string(&cargo) {
-                    if text.contains("statelint") {
-                        if let Some(c) = Config::from_cargo(&cargo.display().to_string(), text, d.clone())? {
-                            return Ok(c);
-                        }
-                    }
-                }
+            if cargo.is_file()
+                && let Ok(text) = std::fs::read_to_string(&cargo)
+                && text.contains("statelint")
+                && let Some(c) = Config::from_cargo(&cargo.display().to_string(), text, d.clone())?
+            {
+                return Ok(c);
             }
             dir = d.parent().map(Path::to_path_buf);
         }
@@ -141,7 +155,11 @@ impl Config {
 
     pub fn rule_paths(&self) -> Vec<PathBuf> {
         match &self.def.rules {
-            Some(list) => list.get_ref().iter().map(|p| self.dir.join(p.get_ref())).collect(),
+            Some(list) => list
+                .get_ref()
+                .iter()
+                .map(|p| self.dir.join(p.get_ref()))
+                .collect(),
             None => Vec::new(),
         }
     }
@@ -150,7 +168,12 @@ impl Config {
         self.def
             .lists
             .iter()
-            .map(|(k, v)| (k.clone(), v.get_ref().iter().map(|s| s.get_ref().clone()).collect()))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.get_ref().iter().map(|s| s.get_ref().clone()).collect(),
+                )
+            })
             .collect()
     }
 
@@ -162,7 +185,11 @@ impl Config {
             if let Some(list) = list {
                 for item in list.get_ref().iter() {
                     if !known(item.get_ref()) {
-                        diags.push(self.diag(item_span(list, item), key, unknown_rule_message(item.get_ref(), rules)));
+                        diags.push(self.diag(
+                            item_span(list, item),
+                            key,
+                            unknown_rule_message(item.get_ref(), rules),
+                        ));
                     }
                 }
             }
@@ -175,7 +202,11 @@ impl Config {
         if let Some(list) = &self.def.exclude {
             for item in list.get_ref().iter() {
                 if let Err(e) = globset::Glob::new(item.get_ref()) {
-                    diags.push(self.diag(item_span(list, item), "exclude", format!("invalid glob: {}", e.kind())));
+                    diags.push(self.diag(
+                        item_span(list, item),
+                        "exclude",
+                        format!("invalid glob: {}", e.kind()),
+                    ));
                 }
             }
         }
@@ -197,11 +228,22 @@ impl Config {
 pub fn unknown_rule_message(id: &str, rules: &RuleSet) -> String {
     let mut ids: Vec<&str> = rules.rules.iter().map(|r| r.id.as_str()).collect();
     ids.sort();
-    let close: Vec<&str> = ids.iter().copied().filter(|k| k.contains(id) || id.contains(*k) || share_prefix(k, id)).collect();
+    let close: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|k| k.contains(id) || id.contains(*k) || share_prefix(k, id))
+        .collect();
     if close.is_empty() {
         format!("unknown rule `{id}`; `statelint rules` lists them")
     } else {
-        format!("unknown rule `{id}`; did you mean {}?", close.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(" or "))
+        format!(
+            "unknown rule `{id}`; did you mean {}?",
+            close
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )
     }
 }
 
@@ -211,8 +253,19 @@ fn share_prefix(a: &str, b: &str) -> bool {
 }
 
 fn toml_error(name: &str, text: &Arc<String>, e: &toml::de::Error) -> FileDiagnostic {
-    let key = e.message().split("unknown field `").nth(1).and_then(|r| r.split('`').next()).map(str::to_string);
-    let msg: String = e.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+    let key = e
+        .message()
+        .split("unknown field `")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+        .map(str::to_string);
+    let msg: String = e
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     FileDiagnostic::at(name, text, e.span(), key.as_deref(), msg)
 }
 
@@ -225,7 +278,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("statelint-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("statelint.toml");
-        std::fs::write(&f, "select = [\"in-memory-session\"]\nfail_onn = \"error\"\n").unwrap();
+        std::fs::write(
+            &f,
+            "select = [\"in-memory-session\"]\nfail_onn = \"error\"\n",
+        )
+        .unwrap();
         let err = Config::load(&f).err().expect("must fail");
         let text = err.to_string();
         assert!(text.contains(":2:1"), "{text}");

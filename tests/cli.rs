@@ -30,7 +30,11 @@ fn repo() -> &'static Path {
 /// A crate in a temp dir with the given files.
 fn crate_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("Cargo.toml"), "[package]\nname = \"t\"\nversion = \"0.1.0\"\n[dependencies]\ntokio = \"1\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\n[dependencies]\ntokio = \"1\"\n",
+    )
+    .unwrap();
     for (name, content) in files {
         let p = dir.path().join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -40,20 +44,48 @@ fn crate_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
 }
 
 fn json(run: &Run) -> serde_json::Value {
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr))
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr))
 }
 
 #[test]
 fn demo_service_fails_with_findings_in_every_format() {
     let human = statelint(&["check", "fixtures/demo-service"], repo());
     assert_eq!(human.code, 1, "{}", human.stderr);
-    assert!(human.stdout.contains("statelint(in-memory-session)"), "{}", human.stdout);
-    assert!(human.stdout.contains("help: Keep sessions in Redis"), "{}", human.stdout);
-    assert!(human.stdout.contains("╭─[fixtures/demo-service/src/state.rs:9:5]"), "{}", human.stdout);
-    assert!(human.stdout.contains("✗ 1. No in-process session storage"), "{}", human.stdout);
-    assert!(human.stdout.contains("6 findings (4 errors, 1 warning, 1 info) in 7 files"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("statelint(in-memory-session)"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("help: Keep sessions in Redis"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human
+            .stdout
+            .contains("╭─[fixtures/demo-service/src/state.rs:9:5]"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("✗ 1. No in-process session storage"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human
+            .stdout
+            .contains("6 findings (4 errors, 1 warning, 1 info) in 7 files"),
+        "{}",
+        human.stdout
+    );
 
-    let short = statelint(&["check", "fixtures/demo-service", "--format", "short"], repo());
+    let short = statelint(
+        &["check", "fixtures/demo-service", "--format", "short"],
+        repo(),
+    );
     assert_eq!(short.code, 1);
     assert!(short.stdout.lines().any(|l| l
         == "fixtures/demo-service/src/routes/notes.rs:8:5: error[local-file-write] `tokio::fs::write` writes to this replica's local disk"));
@@ -62,26 +94,60 @@ fn demo_service_fails_with_findings_in_every_format() {
 
 #[test]
 fn json_output_follows_the_contract() {
-    let run = statelint(&["check", "fixtures/demo-service", "--format", "json"], repo());
+    let run = statelint(
+        &["check", "fixtures/demo-service", "--format", "json"],
+        repo(),
+    );
     assert_eq!(run.code, 1);
     let v = json(&run);
     assert_eq!(v["version"], 1);
     assert_eq!(v["tool"]["name"], "statelint");
-    let f = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "in-memory-session").unwrap();
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "in-memory-session")
+        .unwrap();
     let mut keys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
     assert_eq!(
         keys,
-        ["checklist", "column", "context", "crate", "end_column", "end_line", "file", "fingerprint", "help", "line", "message", "rule", "severity", "snippet"]
+        [
+            "checklist",
+            "column",
+            "context",
+            "crate",
+            "end_column",
+            "end_line",
+            "file",
+            "fingerprint",
+            "help",
+            "line",
+            "message",
+            "rule",
+            "severity",
+            "snippet"
+        ]
     );
     assert_eq!(f["file"], "fixtures/demo-service/src/state.rs");
-    assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(9), Some(5)));
-    assert_eq!(f["snippet"], "pub type SessionTable = Arc<RwLock<HashMap<Uuid, LoggedIn>>>; //~ in-memory-session");
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(9), Some(5))
+    );
+    assert_eq!(
+        f["snippet"],
+        "pub type SessionTable = Arc<RwLock<HashMap<Uuid, LoggedIn>>>; //~ in-memory-session"
+    );
     assert_eq!(f["crate"], "demo-notes");
     assert_eq!(f["severity"], "error");
     assert_eq!(f["checklist"], 1);
     assert_eq!(f["fingerprint"].as_str().unwrap().len(), 16);
-    let handler = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "local-file-write").unwrap();
+    let handler = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "local-file-write")
+        .unwrap();
     assert_eq!(handler["context"], "handler");
     assert_eq!(v["summary"]["checklist"]["1"], "fail");
     assert_eq!(v["summary"]["by_rule"]["unlocked-schedule"], 1);
@@ -91,20 +157,46 @@ fn json_output_follows_the_contract() {
 
 #[test]
 fn output_is_the_same_whatever_the_thread_count() {
-    let one = statelint(&["check", "fixtures", "--format", "json", "--threads", "1"], repo());
-    let two = statelint(&["check", "fixtures", "--format", "json", "--threads", "2"], repo());
+    let one = statelint(
+        &["check", "fixtures", "--format", "json", "--threads", "1"],
+        repo(),
+    );
+    let two = statelint(
+        &["check", "fixtures", "--format", "json", "--threads", "2"],
+        repo(),
+    );
     assert_eq!(one.stdout, two.stdout);
 }
 
 #[test]
 fn exit_codes_follow_fail_on() {
-    let dir = crate_with(&[("src/main.rs", b"#[tokio::main]\nasync fn main() { std::fs::write(\"pid\", \"1\").unwrap(); }\n")]);
+    let dir = crate_with(&[(
+        "src/main.rs",
+        b"#[tokio::main]\nasync fn main() { std::fs::write(\"pid\", \"1\").unwrap(); }\n",
+    )]);
     let p = dir.path().to_str().unwrap();
     // A write at start-up is advice (info): not a failure at the default `warning`.
     assert_eq!(statelint(&["check", p], repo()).code, 0);
-    assert_eq!(statelint(&["check", p, "--fail-on", "info"], repo()).code, 1);
-    assert_eq!(statelint(&["check", "fixtures/demo-service", "--fail-on", "never"], repo()).code, 0);
-    assert_eq!(statelint(&["check", "fixtures/demo-service", "--fail-on", "error"], repo()).code, 1);
+    assert_eq!(
+        statelint(&["check", p, "--fail-on", "info"], repo()).code,
+        1
+    );
+    assert_eq!(
+        statelint(
+            &["check", "fixtures/demo-service", "--fail-on", "never"],
+            repo()
+        )
+        .code,
+        0
+    );
+    assert_eq!(
+        statelint(
+            &["check", "fixtures/demo-service", "--fail-on", "error"],
+            repo()
+        )
+        .code,
+        1
+    );
     let clean = crate_with(&[("src/lib.rs", b"pub fn add(a: u8, b: u8) -> u8 { a + b }\n")]);
     let run = statelint(&["check", clean.path().to_str().unwrap()], repo());
     assert_eq!(run.code, 0);
@@ -114,16 +206,28 @@ fn exit_codes_follow_fail_on() {
 #[test]
 fn broken_files_are_listed_and_the_run_goes_on() {
     let dir = crate_with(&[
-        ("src/main.rs", b"mod broken;\nfn main() {\n    std::fs::write(\"a\", \"b\").unwrap();\n}\n"),
+        (
+            "src/main.rs",
+            b"mod broken;\nfn main() {\n    std::fs::write(\"a\", \"b\").unwrap();\n}\n",
+        ),
         ("src/broken.rs", b"fn half_written( {\n"),
         ("src/latin1.rs", b"// caf\xe9\nfn f() {}\n"),
     ]);
-    let run = statelint(&["check", dir.path().to_str().unwrap(), "--format", "json"], dir.path());
+    let run = statelint(
+        &["check", dir.path().to_str().unwrap(), "--format", "json"],
+        dir.path(),
+    );
     assert_eq!(run.code, 1);
     let v = json(&run);
     let errors = v["errors"].as_array().unwrap();
-    let kinds: Vec<(&str, &str)> = errors.iter().map(|e| (e["file"].as_str().unwrap(), e["kind"].as_str().unwrap())).collect();
-    assert_eq!(kinds, [("src/broken.rs", "parse"), ("src/latin1.rs", "utf8")]);
+    let kinds: Vec<(&str, &str)> = errors
+        .iter()
+        .map(|e| (e["file"].as_str().unwrap(), e["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("src/broken.rs", "parse"), ("src/latin1.rs", "utf8")]
+    );
     assert_eq!(errors[0]["line"], 1);
     assert_eq!(errors[1]["line"], 1);
     assert_eq!(v["findings"][0]["rule"], "local-file-write");
@@ -132,10 +236,23 @@ fn broken_files_are_listed_and_the_run_goes_on() {
 
 #[test]
 fn missing_path_is_a_usage_error_but_other_paths_are_linted() {
-    let run = statelint(&["check", "no/such/dir", "fixtures/demo-service", "--format", "short"], repo());
+    let run = statelint(
+        &[
+            "check",
+            "no/such/dir",
+            "fixtures/demo-service",
+            "--format",
+            "short",
+        ],
+        repo(),
+    );
     assert_eq!(run.code, 2);
     assert!(run.stdout.contains("in-memory-session"), "{}", run.stdout);
-    assert!(run.stderr.contains("no/such/dir") && run.stderr.contains("no such file or directory"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no/such/dir") && run.stderr.contains("no such file or directory"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -146,16 +263,38 @@ fn broken_rule_file_stops_the_run_with_file_line_and_key() {
         "[[rule]]\nid = \"team-rule\"\nseverity = \"error\"\nmessage = \"m\"\nhelp = \"h\"\n\n[[rule.match]]\non = \"call\"\npath = [\"ok::*\"]\nname = \"([unclosed\"\n",
     )
     .unwrap();
-    let run = statelint(&["check", "fixtures/demo-service", "--rules", rules.path().to_str().unwrap()], repo());
+    let run = statelint(
+        &[
+            "check",
+            "fixtures/demo-service",
+            "--rules",
+            rules.path().to_str().unwrap(),
+        ],
+        repo(),
+    );
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("team.toml:10:8: key `name`: invalid regex"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("team.toml:10:8: key `name`: invalid regex"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stdout.is_empty());
 }
 
 #[test]
 fn custom_rule_from_the_issue_works_with_rules_flag() {
     let run = statelint(
-        &["check", "fixtures/custom-rules/src/main.rs", "--rules", "fixtures/custom-rules/rules", "--format", "short", "--config", "fixtures/custom-rules/Cargo.toml"],
+        &[
+            "check",
+            "fixtures/custom-rules/src/main.rs",
+            "--rules",
+            "fixtures/custom-rules/rules",
+            "--format",
+            "short",
+            "--config",
+            "fixtures/custom-rules/Cargo.toml",
+        ],
         repo(),
     );
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -170,24 +309,73 @@ fn custom_rule_from_the_issue_works_with_rules_flag() {
 fn rules_and_explain() {
     let run = statelint(&["rules"], repo());
     assert_eq!(run.code, 0);
-    for id in ["in-memory-session", "local-file-write", "embedded-local-database", "in-process-cache", "non-idempotent-job", "unlocked-schedule", "local-websocket-fanout"] {
-        assert!(run.stdout.contains(id), "{id} missing from:\n{}", run.stdout);
+    for id in [
+        "in-memory-session",
+        "local-file-write",
+        "embedded-local-database",
+        "in-process-cache",
+        "non-idempotent-job",
+        "unlocked-schedule",
+        "local-websocket-fanout",
+    ] {
+        assert!(
+            run.stdout.contains(id),
+            "{id} missing from:\n{}",
+            run.stdout
+        );
     }
     let run = statelint(&["explain", "unlocked-schedule"], repo());
     assert_eq!(run.code, 0);
-    for part in ["Checklist item 5", "Why is this bad?", "## Example that fires", "## Use instead", "## Fix", "pg_try_advisory_lock"] {
-        assert!(run.stdout.contains(part), "{part} missing from:\n{}", run.stdout);
+    for part in [
+        "Checklist item 5",
+        "Why is this bad?",
+        "## Example that fires",
+        "## Use instead",
+        "## Fix",
+        "pg_try_advisory_lock",
+    ] {
+        assert!(
+            run.stdout.contains(part),
+            "{part} missing from:\n{}",
+            run.stdout
+        );
     }
     let run = statelint(&["explain", "unlocked-shedule"], repo());
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("did you mean `unlocked-schedule`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean `unlocked-schedule`"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn unknown_rule_in_select_is_a_usage_error() {
-    let run = statelint(&["check", "fixtures/demo-service", "--select", "in-memory-sesion"], repo());
+    let run = statelint(
+        &[
+            "check",
+            "fixtures/demo-service",
+            "--select",
+            "in-memory-sesion",
+        ],
+        repo(),
+    );
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("unknown rule `in-memory-sesion`"), "{}", run.stderr);
-    let run = statelint(&["check", "fixtures/demo-service", "--select", "local-file-write", "--format", "short"], repo());
+    assert!(
+        run.stderr.contains("unknown rule `in-memory-sesion`"),
+        "{}",
+        run.stderr
+    );
+    let run = statelint(
+        &[
+            "check",
+            "fixtures/demo-service",
+            "--select",
+            "local-file-write",
+            "--format",
+            "short",
+        ],
+        repo(),
+    );
     assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
 }

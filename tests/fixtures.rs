@@ -5,10 +5,13 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use statelint::cli::RuleSourceArgs;
-use statelint::commands::test::{render, run_suite, MismatchKind};
+use statelint::commands::test::{MismatchKind, render, run_suite};
 
 fn no_extra_sources() -> RuleSourceArgs {
-    RuleSourceArgs { rules: Vec::new(), config: None }
+    RuleSourceArgs {
+        rules: Vec::new(),
+        config: None,
+    }
 }
 
 /// Each directory in fixtures/ is one suite, run as a user would run `statelint test DIR`
@@ -27,8 +30,13 @@ fn fixture_dirs() -> Vec<PathBuf> {
 fn every_fixture_reports_exactly_its_markers() {
     let mut failures = String::new();
     for dir in fixture_dirs() {
-        let result = run_suite(&dir, &no_extra_sources()).unwrap_or_else(|d| panic!("{}: {d}", dir.display()));
-        assert!(result.expectations > 0, "{} has no //~ markers: a fixture that expects nothing tests nothing", dir.display());
+        let result = run_suite(&dir, &no_extra_sources())
+            .unwrap_or_else(|d| panic!("{}: {d}", dir.display()));
+        assert!(
+            result.expectations > 0,
+            "{} has no //~ markers: a fixture that expects nothing tests nothing",
+            dir.display()
+        );
         if !result.passed() {
             failures.push_str(&format!("== {}\n{}", dir.display(), render(&result)));
         }
@@ -57,7 +65,11 @@ fn every_builtin_rule_has_fixtures_that_fire() {
 fn suite_reports_missing_and_unexpected_findings() {
     let dir = std::env::temp_dir().join(format!("statelint-suite-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"x\"\nversion = \"0.1.0\"\n").unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.join("src/main.rs"),
         "fn main() {\n    std::fs::write(\"a\", \"b\").unwrap();\n    let x = 1; //~ local-file-write\n}\n",
@@ -65,7 +77,14 @@ fn suite_reports_missing_and_unexpected_findings() {
     .unwrap();
     let result = run_suite(Path::new(&dir), &no_extra_sources()).unwrap();
     std::fs::remove_dir_all(&dir).ok();
-    let kinds: Vec<(MismatchKind, u32)> = result.mismatches.iter().map(|m| (m.kind.clone(), m.line)).collect();
-    assert_eq!(kinds, vec![(MismatchKind::Unexpected, 2), (MismatchKind::Missing, 3)]);
+    let kinds: Vec<(MismatchKind, u32)> = result
+        .mismatches
+        .iter()
+        .map(|m| (m.kind.clone(), m.line))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![(MismatchKind::Unexpected, 2), (MismatchKind::Missing, 3)]
+    );
     assert!(!result.passed());
 }

@@ -3,20 +3,24 @@
 use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use super::{emit, eprint, load, print_diagnostics, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, emit, eprint, load, print_diagnostics};
 use crate::cli::{CheckArgs, Format};
-use crate::config::{unknown_rule_message, FailOn};
+use crate::config::{FailOn, unknown_rule_message};
 use crate::engine::{self, CheckOptions};
-use crate::report::{human, json, short, Outcome};
+use crate::report::{Outcome, human, json, short};
 use crate::rules::compile::RuleSet;
 use crate::workspace::discover::{self, Plan};
 
 pub fn run(args: CheckArgs) -> u8 {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let loaded = match load(&args.sources, &paths[0], &[]) {
         Ok(l) => l,
         Err(d) => {
@@ -34,20 +38,44 @@ pub fn run(args: CheckArgs) -> u8 {
     if let Some(exclude) = config.exclude_set() {
         exclude_files(&mut plan, &exclude, &config.dir);
     }
-    let options = CheckOptions { threads: args.threads, max_file_size: args.max_file_size };
-    let outcome = if args.parse_only { parse_only(&plan, &options) } else { run_with_progress(&plan, &rules, &options, args.format) };
-    let fail_on = args.fail_on.or(config.def.fail_on.as_ref().map(|f| *f.get_ref())).unwrap_or(FailOn::Warning);
+    let options = CheckOptions {
+        threads: args.threads,
+        max_file_size: args.max_file_size,
+    };
+    let outcome = if args.parse_only {
+        parse_only(&plan, &options)
+    } else {
+        run_with_progress(&plan, &rules, &options, args.format)
+    };
+    let fail_on = args
+        .fail_on
+        .or(config.def.fail_on.as_ref().map(|f| *f.get_ref()))
+        .unwrap_or(FailOn::Warning);
     print(&outcome, &rules, args.format);
     exit_code(&outcome, fail_on, plan.missing_path)
 }
 
 /// `--select`/`--ignore` replace the config's lists; `[severity]` overrides apply after.
-fn apply_selection(rules: &mut RuleSet, args: &CheckArgs, config: &crate::config::Config) -> Result<(), String> {
+fn apply_selection(
+    rules: &mut RuleSet,
+    args: &CheckArgs,
+    config: &crate::config::Config,
+) -> Result<(), String> {
     let from_config = |l: &Option<toml::Spanned<crate::rules::model::StrList>>| -> Vec<String> {
-        l.as_ref().map(|l| l.get_ref().iter().map(|s| s.get_ref().clone()).collect()).unwrap_or_default()
+        l.as_ref()
+            .map(|l| l.get_ref().iter().map(|s| s.get_ref().clone()).collect())
+            .unwrap_or_default()
     };
-    let select = if args.select.is_empty() { from_config(&config.def.select) } else { args.select.clone() };
-    let ignore = if args.ignore.is_empty() { from_config(&config.def.ignore) } else { args.ignore.clone() };
+    let select = if args.select.is_empty() {
+        from_config(&config.def.select)
+    } else {
+        args.select.clone()
+    };
+    let ignore = if args.ignore.is_empty() {
+        from_config(&config.def.ignore)
+    } else {
+        args.ignore.clone()
+    };
     for id in select.iter().chain(ignore.iter()) {
         if !rules.rules.iter().any(|r| &r.id == id) {
             return Err(unknown_rule_message(id, rules));
@@ -67,14 +95,22 @@ fn exclude_files(plan: &mut Plan, exclude: &globset::GlobSet, base: &std::path::
     for c in &mut plan.crates {
         c.files.retain(|f| {
             let abs = discover::absolute(&f.path);
-            let rel = abs.strip_prefix(&base).map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+            let rel = abs
+                .strip_prefix(&base)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
             !(exclude.is_match(&rel) || exclude.is_match(&f.display))
         });
     }
 }
 
 /// On a terminal, a run that takes more than a moment shows files done / total on stderr.
-fn run_with_progress(plan: &Plan, rules: &RuleSet, options: &CheckOptions, format: Format) -> Outcome {
+fn run_with_progress(
+    plan: &Plan,
+    rules: &RuleSet,
+    options: &CheckOptions,
+    format: Format,
+) -> Outcome {
     let done = Arc::new(AtomicUsize::new(0));
     let show = format == Format::Human && std::io::stderr().is_terminal();
     let total: usize = plan.crates.iter().map(|c| c.files.len()).sum();
@@ -85,7 +121,10 @@ fn run_with_progress(plan: &Plan, rules: &RuleSet, options: &CheckOptions, forma
             std::thread::sleep(Duration::from_millis(400));
             let mut shown = false;
             while !finished.load(Ordering::Relaxed) {
-                eprint(&format!("\r  checking {}/{total} files", done.load(Ordering::Relaxed)));
+                eprint(&format!(
+                    "\r  checking {}/{total} files",
+                    done.load(Ordering::Relaxed)
+                ));
                 shown = true;
                 std::thread::sleep(Duration::from_millis(100));
             }
@@ -112,7 +151,12 @@ fn print(outcome: &Outcome, rules: &RuleSet, format: Format) {
         Format::Human => {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let mut out = String::new();
-            human::render(outcome, rules, &human::HumanOptions { color, width: 100 }, &mut out);
+            human::render(
+                outcome,
+                rules,
+                &human::HumanOptions { color, width: 100 },
+                &mut out,
+            );
             emit(&out);
         }
         Format::Short => {
@@ -131,7 +175,13 @@ fn exit_code(outcome: &Outcome, fail_on: FailOn, missing_path: bool) -> u8 {
     if missing_path {
         return EXIT_USAGE;
     }
-    let failing = fail_on.threshold().is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
+    let failing = fail_on
+        .threshold()
+        .is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
     let incomplete = outcome.errors.iter().any(|e| e.kind != "manifest");
-    if failing || incomplete { EXIT_FINDINGS } else { EXIT_OK }
+    if failing || incomplete {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
 }

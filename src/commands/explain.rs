@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{emit, eprint, load, print_diagnostics, EXIT_OK, EXIT_USAGE};
+use super::{EXIT_OK, EXIT_USAGE, emit, eprint, load, print_diagnostics};
 use crate::cli::ExplainArgs;
 use crate::config::unknown_rule_message;
 use crate::report::CHECKLIST;
@@ -16,7 +16,10 @@ pub fn run(args: ExplainArgs) -> u8 {
         }
     };
     let Some(rule) = loaded.rules.rule(&args.id) else {
-        eprint(&format!("error: {}\n", unknown_rule_message(&args.id, &loaded.rules)));
+        eprint(&format!(
+            "error: {}\n",
+            unknown_rule_message(&args.id, &loaded.rules)
+        ));
         return EXIT_USAGE;
     };
     let mut out = String::new();
@@ -34,7 +37,11 @@ pub fn run(args: ExplainArgs) -> u8 {
         let _ = writeln!(out, "\n{}", text.trim_end());
     }
     if let Some(bad) = &rule.bad {
-        let _ = writeln!(out, "\n## Example that fires\n\n```rust\n{}\n```", bad.trim_end());
+        let _ = writeln!(
+            out,
+            "\n## Example that fires\n\n```rust\n{}\n```",
+            bad.trim_end()
+        );
     }
     if let Some(good) = &rule.good {
         let _ = writeln!(out, "\n## Use instead\n\n```rust\n{}\n```", good.trim_end());

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{emit, load, print_diagnostics, EXIT_OK, EXIT_USAGE};
+use super::{EXIT_OK, EXIT_USAGE, emit, load, print_diagnostics};
 use crate::cli::RulesArgs;
 
 pub fn run(args: RulesArgs) -> u8 {
@@ -31,10 +31,23 @@ pub fn run(args: RulesArgs) -> u8 {
     let mut out = String::new();
     let _ = writeln!(out, "{:<width$}  item  severity  what it finds", "rule");
     for r in rules {
-        let item = r.checklist.map(|c| c.to_string()).unwrap_or_else(|| "-".to_string());
-        let _ = writeln!(out, "{:<width$}  {:<4}  {:<8}  {}", r.id, item, r.severity.as_str(), r.title);
+        let item = r
+            .checklist
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "-".to_string());
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<4}  {:<8}  {}",
+            r.id,
+            item,
+            r.severity.as_str(),
+            r.title
+        );
     }
-    let _ = writeln!(out, "\n`statelint explain ID` shows why a rule matters and how to fix what it finds.");
+    let _ = writeln!(
+        out,
+        "\n`statelint explain ID` shows why a rule matters and how to fix what it finds."
+    );
     emit(&out);
     EXIT_OK
 }

@@ -14,7 +14,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::cli::{Cli, Command, RuleSourceArgs};
 use crate::config::Config;
-use crate::rules::compile::{compile, CompileOptions, RuleSet};
+use crate::rules::compile::{CompileOptions, RuleSet, compile};
 use crate::rules::diagnostic::Diagnostics;
 use crate::rules::{builtin_sources, read_rule_paths};
 
@@ -44,7 +44,11 @@ pub struct Loaded {
     pub rules: RuleSet,
 }
 
-pub fn load(sources: &RuleSourceArgs, start: &Path, extra_rule_paths: &[PathBuf]) -> Result<Loaded, Diagnostics> {
+pub fn load(
+    sources: &RuleSourceArgs,
+    start: &Path,
+    extra_rule_paths: &[PathBuf],
+) -> Result<Loaded, Diagnostics> {
     let config = match &sources.config {
         Some(f) => Config::load(f)?,
         None => Config::discover(start)?,
@@ -54,7 +58,9 @@ pub fn load(sources: &RuleSourceArgs, start: &Path, extra_rule_paths: &[PathBuf]
     paths.extend(sources.rules.iter().cloned());
     paths.extend(extra_rule_paths.iter().cloned());
     rule_sources.extend(read_rule_paths(&paths)?);
-    let options = CompileOptions { extra_lists: config.extra_lists() };
+    let options = CompileOptions {
+        extra_lists: config.extra_lists(),
+    };
     let rules = compile(&rule_sources, &options)?;
     config.validate(&rules)?;
     Ok(Loaded { config, rules })
@@ -63,7 +69,11 @@ pub fn load(sources: &RuleSourceArgs, start: &Path, extra_rule_paths: &[PathBuf]
 /// Prints user-file diagnostics (rule files, config) on stderr.
 pub fn print_diagnostics(diags: &Diagnostics) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
     let mut out = String::new();
     for d in &diags.0 {
@@ -78,7 +88,11 @@ pub fn print_diagnostics(diags: &Diagnostics) {
 /// Writes to stdout; a closed pipe (`statelint check | head`) is not an error.
 pub fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
-    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .is_err()
+    {
         // Nothing more can be shown; the exit code still tells the result.
     }
 }

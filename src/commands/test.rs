@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
 
-use super::{emit, load, print_diagnostics, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
+use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, emit, load, print_diagnostics};
 use crate::cli::{RuleSourceArgs, TestArgs};
 use crate::engine::{self, CheckOptions};
 use crate::report::FileError;
@@ -50,7 +50,11 @@ impl SuiteResult {
 }
 
 pub fn run(args: TestArgs) -> u8 {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let mut total = SuiteResult::default();
     for p in &paths {
         match run_suite(p, &args.sources) {
@@ -62,7 +66,11 @@ pub fn run(args: TestArgs) -> u8 {
         }
     }
     emit(&render(&total));
-    if total.passed() { EXIT_OK } else { EXIT_FINDINGS }
+    if total.passed() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    }
 }
 
 fn merge(total: &mut SuiteResult, r: SuiteResult) {
@@ -76,11 +84,16 @@ fn merge(total: &mut SuiteResult, r: SuiteResult) {
 
 /// Rule files at the top of a fixture directory belong to the fixtures.
 fn local_rule_files(path: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(path) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return Vec::new();
+    };
     let mut out: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|f| f.is_file() && f.extension().is_some_and(|e| e == "toml"))
-        .filter(|f| !f.file_name().is_some_and(|n| n == "Cargo.toml" || n == "statelint.toml"))
+        .filter(|f| {
+            !f.file_name()
+                .is_some_and(|n| n == "Cargo.toml" || n == "statelint.toml")
+        })
         .collect();
     out.sort();
     out
@@ -89,31 +102,52 @@ fn local_rule_files(path: &Path) -> Vec<PathBuf> {
 pub fn run_suite(path: &Path, sources: &RuleSourceArgs) -> Result<SuiteResult, Diagnostics> {
     let loaded = load(sources, path, &local_rule_files(path))?;
     let plan = discover::discover(&[path.to_path_buf()]);
-    let options = CheckOptions { threads: None, max_file_size: 64 << 20 };
+    let options = CheckOptions {
+        threads: None,
+        max_file_size: 64 << 20,
+    };
     let outcome = engine::run(&plan, &loaded.rules, &options, &AtomicUsize::new(0));
     let known: BTreeSet<&str> = loaded.rules.rules.iter().map(|r| r.id.as_str()).collect();
 
-    let mut result = SuiteResult { errors: outcome.errors.clone(), ..Default::default() };
+    let mut result = SuiteResult {
+        errors: outcome.errors.clone(),
+        ..Default::default()
+    };
     let mut expected: BTreeMap<(String, u32, String), ()> = BTreeMap::new();
     // `//~ rule-id@severity` also checks the severity.
     let mut expected_severity: BTreeMap<(String, u32, String), String> = BTreeMap::new();
     for unit in &plan.crates {
         for file in &unit.files {
             result.files += 1;
-            let Ok(text) = std::fs::read_to_string(&file.path) else { continue };
+            let Ok(text) = std::fs::read_to_string(&file.path) else {
+                continue;
+            };
             for (i, line) in text.lines().enumerate() {
-                let Some(pos) = line.find("//~") else { continue };
-                for token in line[pos + 3..].split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()) {
+                let Some(pos) = line.find("//~") else {
+                    continue;
+                };
+                for token in line[pos + 3..]
+                    .split(|c: char| c == ',' || c.is_whitespace())
+                    .filter(|s| !s.is_empty())
+                {
                     let (id, severity) = match token.split_once('@') {
                         Some((id, sev)) => (id, Some(sev)),
                         None => (token, None),
                     };
                     if !known.contains(id) {
-                        result.bad_markers.push(format!("{}:{}: `//~ {token}` names no known rule", file.display, i + 1));
+                        result.bad_markers.push(format!(
+                            "{}:{}: `//~ {token}` names no known rule",
+                            file.display,
+                            i + 1
+                        ));
                         continue;
                     }
                     if severity.is_some_and(|s| !matches!(s, "error" | "warning" | "info")) {
-                        result.bad_markers.push(format!("{}:{}: `//~ {token}`: severity must be error, warning or info", file.display, i + 1));
+                        result.bad_markers.push(format!(
+                            "{}:{}: `//~ {token}`: severity must be error, warning or info",
+                            file.display,
+                            i + 1
+                        ));
                         continue;
                     }
                     let key = (file.display.clone(), i as u32 + 1, id.to_string());
@@ -130,30 +164,44 @@ pub fn run_suite(path: &Path, sources: &RuleSourceArgs) -> Result<SuiteResult, D
     let mut reported: BTreeMap<(String, u32, String), String> = BTreeMap::new();
     for f in &outcome.findings {
         let key = (f.file.clone(), f.line, f.rule.clone());
-        if let Some(want) = expected_severity.get(&key) {
-            if want != f.severity.as_str() {
-                result.mismatches.push(Mismatch {
-                    kind: MismatchKind::WrongSeverity,
-                    file: key.0.clone(),
-                    line: key.1,
-                    rule: key.2.clone(),
-                    message: format!("reported as {}, marked {want}", f.severity.as_str()),
-                });
-            }
+        if let Some(want) = expected_severity.get(&key)
+            && want != f.severity.as_str()
+        {
+            result.mismatches.push(Mismatch {
+                kind: MismatchKind::WrongSeverity,
+                file: key.0.clone(),
+                line: key.1,
+                rule: key.2.clone(),
+                message: format!("reported as {}, marked {want}", f.severity.as_str()),
+            });
         }
         reported.insert(key, f.message.clone());
     }
     for key in expected.keys() {
         if !reported.contains_key(key) {
-            result.mismatches.push(Mismatch { kind: MismatchKind::Missing, file: key.0.clone(), line: key.1, rule: key.2.clone(), message: String::new() });
+            result.mismatches.push(Mismatch {
+                kind: MismatchKind::Missing,
+                file: key.0.clone(),
+                line: key.1,
+                rule: key.2.clone(),
+                message: String::new(),
+            });
         }
     }
     for (key, message) in &reported {
         if !expected.contains_key(key) {
-            result.mismatches.push(Mismatch { kind: MismatchKind::Unexpected, file: key.0.clone(), line: key.1, rule: key.2.clone(), message: message.clone() });
+            result.mismatches.push(Mismatch {
+                kind: MismatchKind::Unexpected,
+                file: key.0.clone(),
+                line: key.1,
+                rule: key.2.clone(),
+                message: message.clone(),
+            });
         }
     }
-    result.mismatches.sort_by(|a, b| (&a.file, a.line, &a.kind).cmp(&(&b.file, b.line, &b.kind)));
+    result
+        .mismatches
+        .sort_by(|a, b| (&a.file, a.line, &a.kind).cmp(&(&b.file, b.line, &b.kind)));
     Ok(result)
 }
 
@@ -162,10 +210,18 @@ pub fn render(r: &SuiteResult) -> String {
     for m in &r.mismatches {
         match m.kind {
             MismatchKind::Missing => {
-                let _ = writeln!(out, "{}:{}: missing `{}` (marked //~ but not reported)", m.file, m.line, m.rule);
+                let _ = writeln!(
+                    out,
+                    "{}:{}: missing `{}` (marked //~ but not reported)",
+                    m.file, m.line, m.rule
+                );
             }
             MismatchKind::Unexpected => {
-                let _ = writeln!(out, "{}:{}: unexpected `{}`: {}", m.file, m.line, m.rule, m.message);
+                let _ = writeln!(
+                    out,
+                    "{}:{}: unexpected `{}`: {}",
+                    m.file, m.line, m.rule, m.message
+                );
             }
             MismatchKind::WrongSeverity => {
                 let _ = writeln!(out, "{}:{}: `{}` {}", m.file, m.line, m.rule, m.message);
@@ -173,7 +229,14 @@ pub fn render(r: &SuiteResult) -> String {
         }
     }
     for e in &r.errors {
-        let _ = writeln!(out, "{}:{}: could not lint ({}): {}", e.file, e.line.unwrap_or(0), e.kind, e.message);
+        let _ = writeln!(
+            out,
+            "{}:{}: could not lint ({}): {}",
+            e.file,
+            e.line.unwrap_or(0),
+            e.kind,
+            e.message
+        );
     }
     for b in &r.bad_markers {
         let _ = writeln!(out, "{b}");

@@ -10,7 +10,7 @@ use crate::rules::compile::{CtxSet, RuleSet};
 use crate::rules::kinds::NodeKind;
 use crate::rules::template::Vars;
 use crate::syntax::facts::{Candidate, FileFacts, Roots};
-use crate::syntax::types::AliasDef;
+use crate::syntax::types::{AliasDef, RenderedTy};
 use crate::workspace::discover::{CrateUnit, SourceFile};
 
 use super::fingerprint::fingerprint;
@@ -32,7 +32,11 @@ struct CrateIndex<'a> {
     callers: Vec<Vec<u32>>,
 }
 
-pub fn resolve_crate(unit: &CrateUnit, files: &[(usize, FileFacts)], rules: &RuleSet) -> Vec<Finding> {
+pub fn resolve_crate(
+    unit: &CrateUnit,
+    files: &[(usize, FileFacts)],
+    rules: &RuleSet,
+) -> Vec<Finding> {
     if files.iter().all(|(_, f)| f.candidates.is_empty()) {
         return Vec::new();
     }
@@ -48,7 +52,13 @@ pub fn resolve_crate(unit: &CrateUnit, files: &[(usize, FileFacts)], rules: &Rul
     let deps: HashSet<&str> = unit
         .package
         .as_ref()
-        .map(|p| p.dependency_packages.iter().chain(p.dependencies.iter()).map(String::as_str).collect())
+        .map(|p| {
+            p.dependency_packages
+                .iter()
+                .chain(p.dependencies.iter())
+                .map(String::as_str)
+                .collect()
+        })
         .unwrap_or_default();
 
     let mut survivors: Vec<Survivor> = Vec::new();
@@ -57,7 +67,8 @@ pub fn resolve_crate(unit: &CrateUnit, files: &[(usize, FileFacts)], rules: &Rul
             let block = &rules.blocks[cand.block as usize];
             if let Some(ty) = &cand.deferred_type {
                 let expanded = ty.expand_aliases(&aliases, 0);
-                if !type_ok(block, &expanded, &rules.wrappers) {
+                let rendered = RenderedTy::new(&expanded, &|n: &str| rules.wrappers.contains(n));
+                if !type_ok(block, &rendered) {
                     continue;
                 }
             }
@@ -78,10 +89,19 @@ pub fn resolve_crate(unit: &CrateUnit, files: &[(usize, FileFacts)], rules: &Rul
             if ctx & rules.excluded_by_default & !block.inside != 0 {
                 continue;
             }
-            if !block.requires_dependency.is_empty() && !block.requires_dependency.iter().any(|d| deps.contains(d.as_str())) {
+            if !block.requires_dependency.is_empty()
+                && !block
+                    .requires_dependency
+                    .iter()
+                    .any(|d| deps.contains(d.as_str()))
+            {
                 continue;
             }
-            if block.unless_dependency.iter().any(|d| deps.contains(d.as_str())) {
+            if block
+                .unless_dependency
+                .iter()
+                .any(|d| deps.contains(d.as_str()))
+            {
                 continue;
             }
             if block.requires_usage.is_some_and(|u| !usage[u]) {
@@ -97,7 +117,11 @@ pub fn resolve_crate(unit: &CrateUnit, files: &[(usize, FileFacts)], rules: &Rul
                     // Nothing passed to the node: what matters is the fn it is in.
                     roots.push(index.enclosing_fn(scope));
                 }
-                if !block.requires.iter().all(|&p| index.reaches(&roots, p as u16, block.hops)) {
+                if !block
+                    .requires
+                    .iter()
+                    .all(|&p| index.reaches(&roots, p as u16, block.hops))
+                {
                     continue;
                 }
                 if let Some(p) = block.unless {
@@ -112,7 +136,11 @@ pub fn resolve_crate(unit: &CrateUnit, files: &[(usize, FileFacts)], rules: &Rul
                     }
                 }
             }
-            survivors.push(Survivor { file: *file_idx, cand, ctx });
+            survivors.push(Survivor {
+                file: *file_idx,
+                cand,
+                ctx,
+            });
         }
     }
 
@@ -122,17 +150,23 @@ pub fn resolve_crate(unit: &CrateUnit, files: &[(usize, FileFacts)], rules: &Rul
     let reported_aliases: HashSet<(usize, &str)> = survivors
         .iter()
         .filter(|s| rules.blocks[s.cand.block as usize].kind == NodeKind::TypeAlias)
-        .filter_map(|s| Some((rules.blocks[s.cand.block as usize].rule, s.cand.owner.as_deref()?)))
+        .filter_map(|s| {
+            Some((
+                rules.blocks[s.cand.block as usize].rule,
+                s.cand.owner.as_deref()?,
+            ))
+        })
         .collect();
 
     let mut findings = Vec::new();
     let mut seen: HashSet<(usize, usize, u32, u32)> = HashSet::new();
     for s in survivors {
         let block = &rules.blocks[s.cand.block as usize];
-        if let Some(a) = s.cand.via_alias.as_deref() {
-            if reported_aliases.contains(&(block.rule, a)) && block.kind != NodeKind::TypeAlias {
-                continue;
-            }
+        if let Some(a) = s.cand.via_alias.as_deref()
+            && reported_aliases.contains(&(block.rule, a))
+            && block.kind != NodeKind::TypeAlias
+        {
+            continue;
         }
         // One finding per node and rule, from its first matching block.
         if !seen.insert((block.rule, s.file, s.cand.loc.start, s.cand.loc.end)) {
@@ -154,21 +188,28 @@ struct Survivor<'c> {
 /// that node, and on the `type` alias the node is declared with (a session map declared as
 /// `sessions: SessionTable` is not also an in-process cache at `type SessionTable = ..`).
 fn drop_superseded<'c>(survivors: Vec<Survivor<'c>>, rules: &RuleSet) -> Vec<Survivor<'c>> {
-    let index: HashMap<&str, usize> = rules.rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = rules
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
     let mut spots: HashSet<(usize, usize, u32, u32)> = HashSet::new();
     let mut aliases: HashSet<(usize, &str)> = HashSet::new();
     for s in &survivors {
         let block = &rules.blocks[s.cand.block as usize];
         for id in &rules.rules[block.rule].supersedes {
-            let Some(&other) = index.get(id.as_str()) else { continue };
+            let Some(&other) = index.get(id.as_str()) else {
+                continue;
+            };
             spots.insert((other, s.file, s.cand.loc.start, s.cand.loc.end));
             if let Some(a) = s.cand.via_alias.as_deref() {
                 aliases.insert((other, a));
             }
-            if block.kind == NodeKind::TypeAlias {
-                if let Some(o) = s.cand.owner.as_deref() {
-                    aliases.insert((other, o));
-                }
+            if block.kind == NodeKind::TypeAlias
+                && let Some(o) = s.cand.owner.as_deref()
+            {
+                aliases.insert((other, o));
             }
         }
     }
@@ -180,14 +221,24 @@ fn drop_superseded<'c>(survivors: Vec<Survivor<'c>>, rules: &RuleSet) -> Vec<Sur
         .filter(|s| {
             let block = &rules.blocks[s.cand.block as usize];
             let at_spot = spots.contains(&(block.rule, s.file, s.cand.loc.start, s.cand.loc.end));
-            let alias_name = if block.kind == NodeKind::TypeAlias { s.cand.owner.as_deref() } else { s.cand.via_alias.as_deref() };
+            let alias_name = if block.kind == NodeKind::TypeAlias {
+                s.cand.owner.as_deref()
+            } else {
+                s.cand.via_alias.as_deref()
+            };
             let via_alias = alias_name.is_some_and(|a| aliases.contains(&(block.rule, a)));
             !(at_spot || via_alias)
         })
         .collect()
 }
 
-fn make_finding(unit: &CrateUnit, file: &SourceFile, cand: &Candidate, ctx: CtxSet, rules: &RuleSet) -> Finding {
+fn make_finding(
+    unit: &CrateUnit,
+    file: &SourceFile,
+    cand: &Candidate,
+    ctx: CtxSet,
+    rules: &RuleSet,
+) -> Finding {
     let block = &rules.blocks[cand.block as usize];
     let meta = &rules.rules[block.rule];
     let context = primary_context(ctx, rules);
@@ -198,7 +249,11 @@ fn make_finding(unit: &CrateUnit, file: &SourceFile, cand: &Candidate, ctx: CtxS
         context: context.as_deref(),
         crate_name: Some(&unit.name),
     };
-    let message = block.message.as_ref().unwrap_or(&meta.message).render(&vars);
+    let message = block
+        .message
+        .as_ref()
+        .unwrap_or(&meta.message)
+        .render(&vars);
     let help = block.help.clone().unwrap_or_else(|| meta.help.clone());
     Finding {
         rule: meta.id.clone(),
@@ -244,11 +299,17 @@ fn collect_aliases(files: &[(usize, FileFacts)]) -> HashMap<String, AliasDef> {
 
 /// Types used as application state, and the crate types they hold (three levels deep).
 fn app_state_names(files: &[(usize, FileFacts)]) -> HashSet<String> {
-    let mut names: HashSet<String> = files.iter().flat_map(|(_, f)| f.app_state.iter().cloned()).collect();
+    let mut names: HashSet<String> = files
+        .iter()
+        .flat_map(|(_, f)| f.app_state.iter().cloned())
+        .collect();
     if names.is_empty() {
         return names;
     }
-    let structs: HashMap<&str, &Vec<String>> = files.iter().flat_map(|(_, f)| f.structs.iter().map(|(n, t)| (n.as_str(), t))).collect();
+    let structs: HashMap<&str, &Vec<String>> = files
+        .iter()
+        .flat_map(|(_, f)| f.structs.iter().map(|(n, t)| (n.as_str(), t)))
+        .collect();
     let mut frontier: Vec<String> = names.iter().cloned().collect();
     for _ in 0..3 {
         let mut next = Vec::new();
@@ -323,8 +384,21 @@ fn build_index<'a>(files: &'a [(usize, FileFacts)], rules: &RuleSet) -> CrateInd
             callers[t as usize].push(from as u32);
         }
     }
-    let is_fn = files.iter().flat_map(|(_, f)| f.scopes.iter().map(|s| s.fn_name.is_some())).collect();
-    let mut index = CrateIndex { offsets, parent, children, hits, edges, contexts, fn_table, is_fn, callers };
+    let is_fn = files
+        .iter()
+        .flat_map(|(_, f)| f.scopes.iter().map(|s| s.fn_name.is_some()))
+        .collect();
+    let mut index = CrateIndex {
+        offsets,
+        parent,
+        children,
+        hits,
+        edges,
+        contexts,
+        fn_table,
+        is_fn,
+        callers,
+    };
     index.inherit_contexts();
     index.propagate_contexts(rules);
     index.inherit_contexts();
@@ -350,7 +424,9 @@ impl<'a> CrateIndex<'a> {
                 continue;
             }
             let mask = 1 << bit;
-            let mut frontier: Vec<u32> = (0..self.contexts.len() as u32).filter(|&s| self.contexts[s as usize] & mask != 0).collect();
+            let mut frontier: Vec<u32> = (0..self.contexts.len() as u32)
+                .filter(|&s| self.contexts[s as usize] & mask != 0)
+                .collect();
             for _ in 0..ctx.follow_calls {
                 let mut next = Vec::new();
                 for &s in &frontier {
@@ -417,7 +493,11 @@ impl<'a> CrateIndex<'a> {
 
     /// Crate-wide scope ids where reachability starts.
     fn roots(&self, file: usize, names: &[Box<str>], roots: &Roots) -> Vec<u32> {
-        let mut out: Vec<u32> = roots.scopes.iter().map(|s| self.offsets[file] + s).collect();
+        let mut out: Vec<u32> = roots
+            .scopes
+            .iter()
+            .map(|s| self.offsets[file] + s)
+            .collect();
         for &c in &roots.callees {
             if let Some(targets) = self.fn_table.get(&*names[c as usize]) {
                 out.extend(targets.iter().copied());

@@ -3,17 +3,20 @@
 
 use std::collections::HashSet;
 
+use std::cell::OnceCell;
+
+use crate::engine::aliases::AliasWords;
 use crate::rules::compile::{Block, ChainPattern};
 use crate::rules::kinds::NodeKind;
 use crate::syntax::imports::ResolvedPath;
-use crate::syntax::types::Ty;
+use crate::syntax::types::{RenderedTy, Ty, TypeWords};
 
 /// A method call applied after a node, in order: `.append(true)` in `OpenOptions::new().append(true).open(p)`.
 #[derive(Clone, Debug)]
 pub struct ChainLink {
     pub name: String,
-    /// Byte range of the text between the parentheses (read only when a pattern asks).
-    pub args: std::ops::Range<usize>,
+    /// The parentheses' span; their text is read only when a pattern asks.
+    pub args: proc_macro2::Span,
 }
 
 /// One piece of syntax, described the same way whatever its kind.
@@ -31,57 +34,77 @@ pub struct Node<'n> {
     pub mutable: bool,
     /// The file's text, to read chain arguments.
     pub source: &'n str,
+    /// `ty` rendered once for all blocks that test it.
+    pub rendered: OnceCell<RenderedTy>,
+    /// The names in `ty`, gathered once for all blocks that test it.
+    pub words: OnceCell<TypeWords<'n>>,
+    /// The crate's `type` aliases (from a lexical scan of its files) with the words of their
+    /// definitions: a type that names one is checked once the definitions are known.
+    pub alias_words: &'n AliasWords,
 }
 
 pub enum Outcome {
     No,
     /// Passes locally; `deferred_type` means the type check waits for the crate's aliases.
-    Yes { deferred_type: bool },
+    Yes {
+        deferred_type: bool,
+    },
 }
 
 pub fn check(block: &Block, node: &Node, wrappers: &HashSet<String>) -> Outcome {
-    if let Some(re) = &block.name {
-        if !node.name.is_some_and(|n| re.is_match(n)) {
-            return Outcome::No;
-        }
+    if let Some(re) = &block.name
+        && !node.name.is_some_and(|n| re.is_match(n))
+    {
+        return Outcome::No;
     }
-    if let Some(re) = &block.not_name {
-        if node.name.is_some_and(|n| re.is_match(n)) {
-            return Outcome::No;
-        }
+    if let Some(re) = &block.not_name
+        && node.name.is_some_and(|n| re.is_match(n))
+    {
+        return Outcome::No;
     }
-    if let Some(m) = block.mutable {
-        if node.mutable != m {
-            return Outcome::No;
-        }
+    if let Some(m) = block.mutable
+        && node.mutable != m
+    {
+        return Outcome::No;
     }
     if let Some(set) = &block.path {
-        let Some(p) = node.path else { return Outcome::No };
+        let Some(p) = node.path else {
+            return Outcome::No;
+        };
         if !path_matches(set, p) {
             return Outcome::No;
         }
     }
-    if let Some(set) = &block.not_path {
-        if node.path.is_some_and(|p| path_matches(set, p)) {
-            return Outcome::No;
-        }
+    if let Some(set) = &block.not_path
+        && node.path.is_some_and(|p| path_matches(set, p))
+    {
+        return Outcome::No;
     }
-    if let Some(set) = &block.receiver {
-        if !node.receiver.is_some_and(|r| set.is_match(r)) {
-            return Outcome::No;
-        }
+    if let Some(set) = &block.receiver
+        && !node.receiver.is_some_and(|r| set.is_match(r))
+    {
+        return Outcome::No;
     }
-    if let Some(res) = &block.args {
-        if !node.literals.iter().any(|l| res.iter().any(|r| r.is_match(l))) {
-            return Outcome::No;
-        }
+    if let Some(res) = &block.args
+        && !node
+            .literals
+            .iter()
+            .any(|l| res.iter().any(|r| r.is_match(l)))
+    {
+        return Outcome::No;
     }
-    if let Some(res) = &block.not_args {
-        if node.literals.iter().any(|l| res.iter().any(|r| r.is_match(l))) {
-            return Outcome::No;
-        }
+    if let Some(res) = &block.not_args
+        && node
+            .literals
+            .iter()
+            .any(|l| res.iter().any(|r| r.is_match(l)))
+    {
+        return Outcome::No;
     }
-    let in_chain = |p: &ChainPattern| chain_contains(node.chain, p, node.source) || chain_contains(node.chain_before, p, node.source);
+    let in_chain = |p: &ChainPattern| {
+        chain_contains(node.chain, p, node.source)
+            || chain_contains(node.chain_before, p, node.source)
+    };
     if !block.chain_has.is_empty() && !block.chain_has.iter().any(in_chain) {
         return Outcome::No;
     }
@@ -90,27 +113,52 @@ pub fn check(block: &Block, node: &Node, wrappers: &HashSet<String>) -> Outcome 
     }
     let mut deferred_type = false;
     if block.types.is_some() || block.not_types.is_some() {
-        let Some(ty) = node.ty else { return Outcome::No };
-        if ty.has_local_path() {
-            deferred_type = true;
-        } else if !type_ok(block, ty, wrappers) {
+        let Some(ty) = node.ty else {
             return Outcome::No;
+        };
+        let words = node
+            .words
+            .get_or_init(|| TypeWords::of(ty, node.alias_words));
+        // Words first: most types cannot match and need not be rendered.
+        if block
+            .types
+            .as_ref()
+            .is_some_and(|t| !t.may_match_words(words))
+        {
+            return Outcome::No;
+        }
+        if !words.alias.is_empty() {
+            // It names a crate alias: decided once the alias definitions are known.
+            deferred_type = true;
+        } else {
+            let may_be_excluded = block
+                .not_types
+                .as_ref()
+                .is_some_and(|t| t.may_match_words(words));
+            if block.types.is_some() || may_be_excluded {
+                let rendered = node
+                    .rendered
+                    .get_or_init(|| RenderedTy::new(ty, &|n: &str| wrappers.contains(n)));
+                if !type_ok(block, rendered) {
+                    return Outcome::No;
+                }
+            }
         }
     }
     Outcome::Yes { deferred_type }
 }
 
 /// `type` matches (when given) and `not-type` does not.
-pub fn type_ok(block: &Block, ty: &Ty, wrappers: &HashSet<String>) -> bool {
-    if let Some(t) = &block.types {
-        if !t.matches(ty, wrappers) {
-            return false;
-        }
+pub fn type_ok(block: &Block, rendered: &RenderedTy) -> bool {
+    if let Some(t) = &block.types
+        && !t.matches_rendered(rendered)
+    {
+        return false;
     }
-    if let Some(t) = &block.not_types {
-        if t.matches(ty, wrappers) {
-            return false;
-        }
+    if let Some(t) = &block.not_types
+        && t.matches_rendered(rendered)
+    {
+        return false;
     }
     true
 }
@@ -121,6 +169,11 @@ fn path_matches(set: &globset::GlobSet, p: &ResolvedPath) -> bool {
 
 fn chain_contains(chain: &[ChainLink], p: &ChainPattern, source: &str) -> bool {
     chain.iter().any(|l| {
-        p.method.is_match(&l.name) && p.args.as_ref().is_none_or(|re| re.is_match(source.get(l.args.clone()).unwrap_or("")))
+        p.method.is_match(&l.name)
+            && p.args.as_ref().is_none_or(|re| {
+                let r = l.args.byte_range();
+                let inner = (r.start + 1).min(r.end)..r.end.saturating_sub(1).max(r.start);
+                re.is_match(source.get(inner).unwrap_or(""))
+            })
     })
 }

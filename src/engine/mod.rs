@@ -1,6 +1,7 @@
 //! Runs a check: every file read and parsed once, in parallel on large-stack threads, then
 //! each crate's candidates resolved, then findings sorted so output never depends on timing.
 
+pub mod aliases;
 pub mod crate_phase;
 pub mod fingerprint;
 pub mod local_match;
@@ -24,7 +25,12 @@ pub struct CheckOptions {
 /// stack overflow aborts the process (it cannot be caught). Memory is only reserved, not used.
 pub const WORKER_STACK: usize = 256 << 20;
 
-pub fn run(plan: &Plan, rules: &RuleSet, options: &CheckOptions, progress: &AtomicUsize) -> Outcome {
+pub fn run(
+    plan: &Plan,
+    rules: &RuleSet,
+    options: &CheckOptions,
+    progress: &AtomicUsize,
+) -> Outcome {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
         .stack_size(WORKER_STACK)
@@ -40,20 +46,39 @@ pub fn run(plan: &Plan, rules: &RuleSet, options: &CheckOptions, progress: &Atom
     sort_findings(&mut findings);
     errors.sort_by(|a, b| (&a.file, a.line, &a.kind).cmp(&(&b.file, b.line, &b.kind)));
     let files = plan.crates.iter().map(|c| c.files.len()).sum();
-    Outcome { findings, errors, files }
+    Outcome {
+        findings,
+        errors,
+        files,
+    }
 }
 
-fn check_crates(plan: &Plan, rules: &RuleSet, options: &CheckOptions, progress: &AtomicUsize) -> (Vec<Finding>, Vec<FileError>) {
+fn check_crates(
+    plan: &Plan,
+    rules: &RuleSet,
+    options: &CheckOptions,
+    progress: &AtomicUsize,
+) -> (Vec<Finding>, Vec<FileError>) {
     let per_crate: Vec<(Vec<Finding>, Vec<FileError>)> = plan
         .crates
         .par_iter()
         .map(|unit| {
-            let results: Vec<(usize, Result<crate::syntax::facts::FileFacts, FileError>)> = unit
+            // Each file is read once; the crate's alias names are scanned from the bytes
+            // before any file is parsed (see `aliases`).
+            let sources: Vec<Result<Vec<u8>, FileError>> = unit
                 .files
                 .par_iter()
+                .map(|f| parse::read_file(f, options.max_file_size))
+                .collect();
+            let alias_words = aliases::alias_words(sources.iter().filter_map(|s| s.as_ref().ok()));
+            let results: Vec<(usize, Result<crate::syntax::facts::FileFacts, FileError>)> = sources
+                .into_par_iter()
+                .zip(unit.files.par_iter())
                 .enumerate()
-                .map(|(i, file)| {
-                    let r = parse::process_file(unit, file, rules, options.max_file_size);
+                .map(|(i, (source, file))| {
+                    let r = source.and_then(|bytes| {
+                        parse::process_file(unit, file, bytes, rules, &alias_words)
+                    });
                     progress.fetch_add(1, Ordering::Relaxed);
                     (i, r)
                 })
@@ -82,7 +107,14 @@ fn check_crates(plan: &Plan, rules: &RuleSet, options: &CheckOptions, progress: 
 /// Sorted by file, line, column, rule; identical fingerprints get an occurrence number.
 fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (&a.file, a.line, a.column, &a.rule, a.end_line, a.end_column).cmp(&(&b.file, b.line, b.column, &b.rule, b.end_line, b.end_column))
+        (&a.file, a.line, a.column, &a.rule, a.end_line, a.end_column).cmp(&(
+            &b.file,
+            b.line,
+            b.column,
+            &b.rule,
+            b.end_line,
+            b.end_column,
+        ))
     });
     let mut seen: HashMap<String, usize> = HashMap::new();
     for f in findings.iter_mut() {
@@ -95,7 +127,10 @@ fn sort_findings(findings: &mut [Finding]) {
 /// Walk (already done by discovery), read and `syn::parse_file` every file, nothing else:
 /// what the benchmark divides a full check by.
 pub fn parse_only(plan: &Plan, options: &CheckOptions) -> Outcome {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads.unwrap_or(0)).stack_size(WORKER_STACK).build();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.unwrap_or(0))
+        .stack_size(WORKER_STACK)
+        .build();
     let work = || -> Vec<FileError> {
         plan.crates
             .par_iter()
@@ -108,5 +143,9 @@ pub fn parse_only(plan: &Plan, options: &CheckOptions) -> Outcome {
         Err(_) => work(),
     };
     let files = plan.crates.iter().map(|c| c.files.len()).sum();
-    Outcome { findings: Vec::new(), errors, files }
+    Outcome {
+        findings: Vec::new(),
+        errors,
+        files,
+    }
 }

@@ -6,6 +6,7 @@ use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
 
+use crate::engine::aliases::AliasWords;
 use crate::report::FileError;
 use crate::rules::compile::RuleSet;
 use crate::source::SourceText;
@@ -36,29 +37,54 @@ pub fn install_panic_hook() {
     });
 }
 
-pub fn process_file(unit: &CrateUnit, file: &SourceFile, rules: &RuleSet, max_size: u64) -> Result<FileFacts, FileError> {
+/// Reads a file's bytes, refusing what is not a regular file or is larger than `max_size`
+/// (a FIFO named `x.rs` would block the run forever).
+pub fn read_file(file: &SourceFile, max_size: u64) -> Result<Vec<u8>, FileError> {
     let err = |kind: &str, msg: String| FileError::new(&file.display, kind, msg);
     let meta = std::fs::metadata(&file.path).map_err(|e| err("io", format!("cannot read: {e}")))?;
     if !meta.is_file() {
-        return Err(err("io", "not a regular file (a FIFO, socket or device?); skipped".to_string()));
+        return Err(err(
+            "io",
+            "not a regular file (a FIFO, socket or device?); skipped".to_string(),
+        ));
     }
     if meta.len() > max_size {
         return Err(err(
             "too-large",
-            format!("{} bytes is more than --max-file-size ({max_size} bytes); skipped", meta.len()),
+            format!(
+                "{} bytes is more than --max-file-size ({max_size} bytes); skipped",
+                meta.len()
+            ),
         ));
     }
-    let bytes = std::fs::read(&file.path).map_err(|e| err("io", format!("cannot read: {e}")))?;
+    std::fs::read(&file.path).map_err(|e| err("io", format!("cannot read: {e}")))
+}
+
+/// Decodes, parses and walks a file read by `read_file`.
+pub fn process_file(
+    unit: &CrateUnit,
+    file: &SourceFile,
+    bytes: Vec<u8>,
+    rules: &RuleSet,
+    alias_words: &AliasWords,
+) -> Result<FileFacts, FileError> {
+    let err = |kind: &str, msg: String| FileError::new(&file.display, kind, msg);
     let src = SourceText::decode(bytes).map_err(|e| err("utf8", e.message).at(e.line, e.column))?;
     let depth = max_nesting(src.text().as_bytes());
     if depth > MAX_NESTING {
-        return Err(err("too-deep", format!("brackets nest {depth} levels deep (more than {MAX_NESTING}); skipped to protect the stack")));
+        return Err(err(
+            "too-deep",
+            format!(
+                "brackets nest {depth} levels deep (more than {MAX_NESTING}); skipped to protect the stack"
+            ),
+        ));
     }
     let input = FileInput {
         rules,
         externs: unit.externs.clone(),
         module_path: file.module_path.clone(),
         rel_path: &file.rel,
+        alias_words,
     };
     QUIET_PANICS.with(|q| q.set(true));
     let result = panic::catch_unwind(AssertUnwindSafe(|| parse_and_walk(&src, &input)));
@@ -75,7 +101,10 @@ pub fn process_file(unit: &CrateUnit, file: &SourceFile, rules: &RuleSet, max_si
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
-            Err(err("internal", format!("statelint crashed on this file ({what}); please report it")))
+            Err(err(
+                "internal",
+                format!("statelint crashed on this file ({what}); please report it"),
+            ))
         }
     }
 }
@@ -83,11 +112,7 @@ pub fn process_file(unit: &CrateUnit, file: &SourceFile, rules: &RuleSet, max_si
 /// Read and parse without walking (benchmark baseline).
 pub fn parse_only(file: &SourceFile, max_size: u64) -> Result<(), FileError> {
     let err = |kind: &str, msg: String| FileError::new(&file.display, kind, msg);
-    let meta = std::fs::metadata(&file.path).map_err(|e| err("io", format!("cannot read: {e}")))?;
-    if !meta.is_file() || meta.len() > max_size {
-        return Err(err("io", "skipped".to_string()));
-    }
-    let bytes = std::fs::read(&file.path).map_err(|e| err("io", format!("cannot read: {e}")))?;
+    let bytes = read_file(file, max_size)?;
     let src = SourceText::decode(bytes).map_err(|e| err("utf8", e.message))?;
     if max_nesting(src.text().as_bytes()) > MAX_NESTING {
         return Err(err("too-deep", "skipped".to_string()));
@@ -113,7 +138,11 @@ fn parse_and_walk(src: &SourceText, input: &FileInput) -> Result<FileFacts, (u32
     };
     let file = syn::parse_file(to_parse).map_err(|e| {
         let start = e.span().start();
-        (start.line as u32, start.column as u32 + 1, format!("cannot parse: {e}"))
+        (
+            start.line as u32,
+            start.column as u32 + 1,
+            format!("cannot parse: {e}"),
+        )
     })?;
     Ok(walker::extract(&file, src, input))
 }
@@ -148,7 +177,9 @@ pub fn max_nesting(b: &[u8]) -> usize {
                 }
                 continue;
             }
-            b'r' if matches!(b.get(i + 1), Some(b'#') | Some(b'"')) && (i == 0 || !is_ident(b[i - 1])) => {
+            b'r' if matches!(b.get(i + 1), Some(b'#') | Some(b'"'))
+                && (i == 0 || !is_ident(b[i - 1])) =>
+            {
                 let mut hashes = 0;
                 let mut j = i + 1;
                 while b.get(j) == Some(&b'#') {
@@ -158,7 +189,14 @@ pub fn max_nesting(b: &[u8]) -> usize {
                 if b.get(j) == Some(&b'"') {
                     j += 1;
                     'raw: while j < b.len() {
-                        if b[j] == b'"' && b[j + 1..].iter().take(hashes).filter(|&&c| c == b'#').count() == hashes {
+                        if b[j] == b'"'
+                            && b[j + 1..]
+                                .iter()
+                                .take(hashes)
+                                .filter(|&&c| c == b'#')
+                                .count()
+                                == hashes
+                        {
                             j += 1 + hashes;
                             break 'raw;
                         }

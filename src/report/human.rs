@@ -7,9 +7,12 @@
 use std::fmt::{self, Write as _};
 use std::path::Path;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
 
-use super::{FileError, Finding, Outcome, CHECKLIST};
+use super::{CHECKLIST, FileError, Finding, Outcome};
 use crate::rules::compile::RuleSet;
 use crate::rules::model::Severity;
 use crate::source::SourceText;
@@ -29,29 +32,51 @@ impl IndexedSource {
     pub fn read(name: &str, path: &Path) -> Option<IndexedSource> {
         let bytes = std::fs::read(path).ok()?;
         let src = SourceText::decode(bytes).ok()?;
-        Some(IndexedSource { name: name.to_string(), src })
+        Some(IndexedSource {
+            name: name.to_string(),
+            src,
+        })
     }
 }
 
 impl SourceCode for IndexedSource {
-    fn read_span<'a>(&'a self, span: &SourceSpan, before: usize, after: usize) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let text = self.src.text();
         if span.offset() + span.len() > text.len() {
             return Err(MietteError::OutOfBounds);
         }
         let (start_line, start_col) = self.src.line_col(span.offset());
-        let end_offset = (span.offset() + span.len()).saturating_sub(1).max(span.offset());
+        let end_offset = (span.offset() + span.len())
+            .saturating_sub(1)
+            .max(span.offset());
         let (end_line, _) = self.src.line_col(end_offset);
         let first_line = (start_line as usize).saturating_sub(before).max(1);
         let last_line = (end_line as usize + after).min(self.src.line_count());
-        let (data_start, column) = if before == 0 { (span.offset(), start_col as usize - 1) } else { (self.src.line_start(first_line as u32), 0) };
-        let data_end = if last_line >= self.src.line_count() { text.len() } else { self.src.line_start(last_line as u32 + 1) };
+        let (data_start, column) = if before == 0 {
+            (span.offset(), start_col as usize - 1)
+        } else {
+            (self.src.line_start(first_line as u32), 0)
+        };
+        let data_end = if last_line >= self.src.line_count() {
+            text.len()
+        } else {
+            self.src.line_start(last_line as u32 + 1)
+        };
         let data = &text.as_bytes()[data_start..data_end.max(data_start)];
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             data,
             (data_start, data.len()).into(),
-            if before == 0 { start_line as usize - 1 } else { first_line - 1 },
+            if before == 0 {
+                start_line as usize - 1
+            } else {
+                first_line - 1
+            },
             column,
             last_line + 1 - first_line,
         )))
@@ -103,7 +128,9 @@ impl Diagnostic for FindingReport<'_> {
         let f = self.finding;
         let label = f.context.as_ref().map(|c| format!("in {c} code"));
         let len = (f.byte_end.saturating_sub(f.byte_start)) as usize;
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(label, (f.byte_start as usize, len)))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(label, (f.byte_start as usize, len)),
+        )))
     }
 }
 
@@ -141,20 +168,31 @@ impl Diagnostic for ErrorReport<'_> {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let off = self.offset?;
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(Some("here".to_string()), (off, 0)))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some("here".to_string()), (off, 0)),
+        )))
     }
 }
 
 pub fn render(outcome: &Outcome, rules: &RuleSet, opts: &HumanOptions, out: &mut String) {
-    let theme = if opts.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(opts.width).with_links(false);
+    let theme = if opts.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(opts.width)
+        .with_links(false);
     let mut i = 0;
     let findings = &outcome.findings;
     while i < findings.len() {
         let file = &findings[i].file;
         let source = IndexedSource::read(file, &findings[i].path);
         while i < findings.len() && findings[i].file == *file {
-            let report = FindingReport { finding: &findings[i], source: source.as_ref() };
+            let report = FindingReport {
+                finding: &findings[i],
+                source: source.as_ref(),
+            };
             let _ = handler.render_report(out, &report);
             out.push('\n');
             i += 1;
@@ -169,7 +207,11 @@ pub fn render(outcome: &Outcome, rules: &RuleSet, opts: &HumanOptions, out: &mut
             }
             _ => (None, None),
         };
-        let report = ErrorReport { error: e, source, offset };
+        let report = ErrorReport {
+            error: e,
+            source,
+            offset,
+        };
         let _ = handler.render_report(out, &report);
         out.push('\n');
     }
@@ -179,12 +221,20 @@ pub fn render(outcome: &Outcome, rules: &RuleSet, opts: &HumanOptions, out: &mut
 fn line_col_offset(src: &SourceText, line: u32, column: u32) -> usize {
     let start = src.line_start(line);
     let text = src.line_text(line);
-    let col_bytes: usize = text.chars().take(column.saturating_sub(1) as usize).map(char::len_utf8).sum();
+    let col_bytes: usize = text
+        .chars()
+        .take(column.saturating_sub(1) as usize)
+        .map(char::len_utf8)
+        .sum();
     start + col_bytes
 }
 
 fn paint(s: &str, code: &str, color: bool) -> String {
-    if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    if color {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
 }
 
 fn summary(outcome: &Outcome, rules: &RuleSet, opts: &HumanOptions, out: &mut String) {
@@ -192,21 +242,41 @@ fn summary(outcome: &Outcome, rules: &RuleSet, opts: &HumanOptions, out: &mut St
     let _ = writeln!(out, "{}", paint("Stateless checklist", "1", c));
     for (i, item) in CHECKLIST.iter().enumerate() {
         let n = (i + 1) as u8;
-        let hits: Vec<&Finding> = outcome.findings.iter().filter(|f| f.checklist == Some(n)).collect();
+        let hits: Vec<&Finding> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.checklist == Some(n))
+            .collect();
         let failing = hits.iter().any(|f| f.severity >= Severity::Warning);
-        let mark = if failing { paint("✗", "31", c) } else { paint("✓", "32", c) };
+        let mark = if failing {
+            paint("✗", "31", c)
+        } else {
+            paint("✓", "32", c)
+        };
         let mut rule_ids: Vec<&str> = hits.iter().map(|f| f.rule.as_str()).collect();
         rule_ids.dedup();
         let detail = if hits.is_empty() {
             String::new()
         } else {
-            format!(" — {} ({})", plural(hits.len(), "finding"), rule_ids.join(", "))
+            format!(
+                " — {} ({})",
+                plural(hits.len(), "finding"),
+                rule_ids.join(", ")
+            )
         };
         let _ = writeln!(out, "  {mark} {n}. {item}{detail}");
     }
-    let beyond: Vec<&Finding> = outcome.findings.iter().filter(|f| f.checklist.is_none()).collect();
+    let beyond: Vec<&Finding> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.checklist.is_none())
+        .collect();
     if !beyond.is_empty() {
-        let _ = writeln!(out, "  • beyond the checklist — {}", plural(beyond.len(), "finding"));
+        let _ = writeln!(
+            out,
+            "  • beyond the checklist — {}",
+            plural(beyond.len(), "finding")
+        );
     }
     let count = |s: Severity| outcome.findings.iter().filter(|f| f.severity == s).count();
     let _ = write!(
@@ -219,14 +289,26 @@ fn summary(outcome: &Outcome, rules: &RuleSet, opts: &HumanOptions, out: &mut St
         plural(outcome.files, "file"),
     );
     if !outcome.errors.is_empty() {
-        let _ = write!(out, "; {} could not be linted", plural(outcome.errors.len(), "file"));
+        let _ = write!(
+            out,
+            "; {} could not be linted",
+            plural(outcome.errors.len(), "file")
+        );
     }
     let _ = writeln!(out);
     if outcome.findings.is_empty() && outcome.errors.is_empty() && outcome.files > 0 {
-        let _ = writeln!(out, "No in-process state found by the {} rules.", rules.rules.len());
+        let _ = writeln!(
+            out,
+            "No in-process state found by the {} rules.",
+            rules.rules.len()
+        );
     }
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

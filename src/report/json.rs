@@ -22,12 +22,16 @@ struct Report<'a> {
 pub fn render(outcome: &Outcome) -> String {
     let report = Report {
         version: 1,
-        tool: Tool { name: "statelint", version: env!("CARGO_PKG_VERSION") },
+        tool: Tool {
+            name: "statelint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         findings: &outcome.findings,
         errors: &outcome.errors,
         summary: outcome.summary(),
     };
-    let mut s = serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -50,7 +50,13 @@ pub struct FileError {
 
 impl FileError {
     pub fn new(file: &str, kind: &str, message: String) -> FileError {
-        FileError { file: file.to_string(), kind: kind.to_string(), message, line: None, column: None }
+        FileError {
+            file: file.to_string(),
+            kind: kind.to_string(),
+            message,
+            line: None,
+            column: None,
+        }
     }
 
     pub fn at(mut self, line: u32, column: u32) -> FileError {
@@ -96,7 +102,14 @@ impl Outcome {
                 .any(|f| f.checklist == Some(item) && f.severity >= Severity::Warning);
             checklist.insert(item.to_string(), if failing { "fail" } else { "pass" });
         }
-        Summary { files: self.files, findings: self.findings.len(), errors: self.errors.len(), by_severity, by_rule, checklist }
+        Summary {
+            files: self.files,
+            findings: self.findings.len(),
+            errors: self.errors.len(),
+            by_severity,
+            by_rule,
+            checklist,
+        }
     }
 }
 

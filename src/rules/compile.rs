@@ -13,9 +13,9 @@ use toml::Spanned;
 
 use super::diagnostic::{Diagnostics, FileDiagnostic};
 use super::kinds::{COMMON_KEYS, NODE_KINDS, NodeKind};
-use super::model::{item_span, ContextDef, MatchDef, RuleDef, RuleFileDef, Severity, StrList};
+use super::model::{ContextDef, MatchDef, RuleDef, RuleFileDef, Severity, StrList, item_span};
 use super::template::Template;
-use crate::syntax::types::Ty;
+use crate::syntax::types::{RenderedTy, Ty, TypeWords};
 
 /// A rule file's text and where it came from.
 #[derive(Clone)]
@@ -33,6 +33,9 @@ pub struct RuleSet {
     pub rules: Vec<RuleMeta>,
     pub blocks: Vec<Block>,
     pub blocks_by_kind: [Vec<usize>; NODE_KINDS],
+    /// Per kind, a combined matcher over the blocks' `path` (or else `name`) keys, so a node is
+    /// tested against all blocks at once and only the plausible ones are checked in full.
+    pub prefilter: [Prefilter; NODE_KINDS],
     pub contexts: Vec<Context>,
     /// Blocks of `[[context.passed-to]]`, with the context bit they confer.
     pub passed_to: Vec<(usize, Block)>,
@@ -42,6 +45,8 @@ pub struct RuleSet {
     pub usage: UsageSets,
     pub app_state_extractors: Option<TypeGlobs>,
     pub wrappers: HashSet<String>,
+    /// Some block or `passed-to` tests the root of a method chain that is a plain variable.
+    pub uses_receiver: bool,
     /// Globs for dependencies that make a crate a pub/sub relay etc. live in lists; kept for config.
     pub lists: BTreeMap<String, Vec<String>>,
 }
@@ -63,6 +68,8 @@ pub struct RuleMeta {
 pub struct Block {
     pub rule: usize,
     pub kind: NodeKind,
+    /// The `path` globs one by one, for the kind's prefilter.
+    pub path_globs: Vec<Glob>,
     pub name: Option<Regex>,
     pub not_name: Option<Regex>,
     pub path: Option<GlobSet>,
@@ -104,30 +111,139 @@ impl Block {
 pub struct TypeGlobs {
     pub short: Option<GlobSet>,
     pub full: Option<GlobSet>,
+    /// Per pattern, the words its match must contain (`*Map<*,*Session*>`: `Map`, `Session`),
+    /// checked on the type's names before anything is rendered. `None`: no cheap test.
+    words: Option<Vec<GlobWords>>,
+}
+
+struct GlobWords {
+    /// Words are looked for in resolved paths (pattern with `::`) or in last segments.
+    full: bool,
+    words: Vec<String>,
+}
+
+impl GlobWords {
+    /// `None` when the pattern uses classes or alternatives, whose words are not required.
+    fn of(pattern: &str) -> Option<GlobWords> {
+        if pattern.contains(['[', '{', '?', '\\']) {
+            return None;
+        }
+        let words = pattern
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty() && !matches!(*w, "dyn" | "impl" | "fn"))
+            .map(str::to_string)
+            .collect();
+        Some(GlobWords {
+            full: pattern.contains("::"),
+            words,
+        })
+    }
 }
 
 impl TypeGlobs {
     /// Does the type, or anything a wrapper in it holds, match?
     pub fn matches(&self, ty: &Ty, wrappers: &HashSet<String>) -> bool {
-        let is_wrapper = |n: &str| wrappers.contains(n);
-        let mut buf = String::new();
-        for t in ty.look_through(&is_wrapper) {
-            if let Some(set) = &self.short {
-                buf.clear();
-                t.render(false, &mut buf);
-                if set.is_match(&buf) {
-                    return true;
-                }
-            }
-            if let Some(set) = &self.full {
-                buf.clear();
-                t.render(true, &mut buf);
-                if set.is_match(&buf) {
-                    return true;
-                }
+        self.matches_rendered(&RenderedTy::new(ty, &|n: &str| wrappers.contains(n)))
+    }
+
+    /// A cheap necessary condition for `matches`: every word of some pattern appears in a name
+    /// (or resolved path) within the type.
+    pub fn may_match(&self, ty: &Ty) -> bool {
+        self.may_match_words(&TypeWords::of(ty, &Default::default()))
+    }
+
+    /// As `may_match`, on words gathered once per node (with those of aliases it names).
+    pub fn may_match_words(&self, tw: &TypeWords) -> bool {
+        let Some(words) = &self.words else {
+            return true;
+        };
+        words.iter().any(|g| {
+            let pool = if g.full { &tw.fulls } else { &tw.names };
+            g.words.iter().all(|w| {
+                let w = w.as_str();
+                pool.iter().any(|n| n.contains(w)) || tw.alias.iter().any(|e| e.contains(w))
+            })
+        })
+    }
+
+    pub fn matches_rendered(&self, r: &RenderedTy) -> bool {
+        self.short
+            .as_ref()
+            .is_some_and(|set| r.short.iter().any(|t| set.is_match(t)))
+            || self
+                .full
+                .as_ref()
+                .is_some_and(|set| r.full.iter().any(|t| set.is_match(t)))
+    }
+}
+
+/// Narrows the blocks of one kind a node must be checked against.
+#[derive(Default)]
+pub struct Prefilter {
+    paths: Option<GlobSet>,
+    path_owner: Vec<usize>,
+    names: Option<RegexSet>,
+    name_owner: Vec<usize>,
+    /// Blocks with neither key: always checked.
+    always: Vec<usize>,
+}
+
+impl Prefilter {
+    /// Blocks that may match a node with this name and these resolved paths, in rule order.
+    pub fn candidates(
+        &self,
+        name: Option<&str>,
+        paths: &[&str],
+        scratch: &mut Vec<usize>,
+        out: &mut Vec<usize>,
+    ) {
+        out.clear();
+        out.extend_from_slice(&self.always);
+        if let Some(set) = &self.paths {
+            for p in paths {
+                set.matches_into(p, scratch);
+                out.extend(scratch.iter().map(|&i| self.path_owner[i]));
             }
         }
-        false
+        if let (Some(set), Some(name)) = (&self.names, name) {
+            out.extend(set.matches(name).into_iter().map(|i| self.name_owner[i]));
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+fn build_prefilters(set: &mut RuleSet) {
+    for kind in 0..NODE_KINDS {
+        let mut pf = Prefilter::default();
+        let mut globs = GlobSetBuilder::new();
+        let mut names = Vec::new();
+        for &b in &set.blocks_by_kind[kind] {
+            let block = &set.blocks[b];
+            if !block.path_globs.is_empty() {
+                for g in &block.path_globs {
+                    globs.add(g.clone());
+                    pf.path_owner.push(b);
+                }
+            } else if let Some(n) = &block.name {
+                names.push(n.as_str().to_string());
+                pf.name_owner.push(b);
+            } else {
+                pf.always.push(b);
+            }
+        }
+        if !pf.path_owner.is_empty() {
+            pf.paths = build_globset(globs);
+        }
+        if !names.is_empty() {
+            pf.names = RegexSet::new(&names).ok();
+            if pf.names.is_none() {
+                // Too large to combine: check those blocks every time.
+                pf.always.append(&mut pf.name_owner);
+                pf.always.sort_unstable();
+            }
+        }
+        set.prefilter[kind] = pf;
     }
 }
 
@@ -173,10 +289,33 @@ pub struct UsageSets {
 }
 
 const DEFAULT_WRAPPERS: &[&str] = &[
-    "Arc", "Rc", "Box", "Mutex", "RwLock", "RefCell", "Cell", "Lazy", "LazyLock", "LazyCell",
-    "OnceLock", "OnceCell", "Data", "State", "Extension", "ArcSwap", "ArcSwapOption",
-    "AtomicRefCell", "ReentrantMutex", "FairMutex", "CachePadded", "Option", "UnsafeCell",
-    "SyncUnsafeCell", "ManuallyDrop", "MaybeUninit", "Pin",
+    "Arc",
+    "Rc",
+    "Box",
+    "Mutex",
+    "RwLock",
+    "RefCell",
+    "Cell",
+    "Lazy",
+    "LazyLock",
+    "LazyCell",
+    "OnceLock",
+    "OnceCell",
+    "Data",
+    "State",
+    "Extension",
+    "ArcSwap",
+    "ArcSwapOption",
+    "AtomicRefCell",
+    "ReentrantMutex",
+    "FairMutex",
+    "CachePadded",
+    "Option",
+    "UnsafeCell",
+    "SyncUnsafeCell",
+    "ManuallyDrop",
+    "MaybeUninit",
+    "Pin",
 ];
 
 struct Loader<'a> {
@@ -203,7 +342,14 @@ impl Loader<'_> {
                     Some(values) => out.extend(values.iter().map(|v| (v.clone(), span.clone()))),
                     None => {
                         let known: Vec<&str> = self.lists.keys().map(String::as_str).collect();
-                        self.error(span, key, format!("unknown list `@{name}`; defined lists: {}", known.join(", ")));
+                        self.error(
+                            span,
+                            key,
+                            format!(
+                                "unknown list `@{name}`; defined lists: {}",
+                                known.join(", ")
+                            ),
+                        );
                     }
                 }
             } else {
@@ -214,7 +360,11 @@ impl Loader<'_> {
     }
 
     fn glob(&mut self, pattern: &str, span: Range<usize>, key: &str) -> Option<Glob> {
-        match GlobBuilder::new(pattern).literal_separator(false).backslash_escape(true).build() {
+        match GlobBuilder::new(pattern)
+            .literal_separator(false)
+            .backslash_escape(true)
+            .build()
+        {
             Ok(g) => Some(g),
             Err(e) => {
                 self.error(span, key, format!("invalid glob `{pattern}`: {}", e.kind()));
@@ -224,14 +374,26 @@ impl Loader<'_> {
     }
 
     fn globset(&mut self, list: &Option<Spanned<StrList>>, key: &str) -> Option<GlobSet> {
-        let list = list.as_ref()?;
+        self.globs(list, key).1
+    }
+
+    fn globs(
+        &mut self,
+        list: &Option<Spanned<StrList>>,
+        key: &str,
+    ) -> (Vec<Glob>, Option<GlobSet>) {
+        let Some(list) = list.as_ref() else {
+            return (Vec::new(), None);
+        };
         let mut b = GlobSetBuilder::new();
+        let mut all = Vec::new();
         for (p, span) in self.items(list, key) {
             if let Some(g) = self.glob(&p, span, key) {
-                b.add(g);
+                b.add(g.clone());
+                all.push(g);
             }
         }
-        build_globset(b)
+        (all, build_globset(b))
     }
 
     fn type_globs(&mut self, list: &Option<Spanned<StrList>>, key: &str) -> Option<TypeGlobs> {
@@ -239,8 +401,13 @@ impl Loader<'_> {
         let mut short = GlobSetBuilder::new();
         let mut full = GlobSetBuilder::new();
         let (mut n_short, mut n_full) = (0, 0);
+        let mut words = Some(Vec::new());
         for (p, span) in self.items(list, key) {
             let p = normalize_type_pattern(&p);
+            match (GlobWords::of(&p), words.as_mut()) {
+                (Some(w), Some(all)) => all.push(w),
+                _ => words = None,
+            }
             if let Some(g) = self.glob(&p, span, key) {
                 if p.contains("::") {
                     full.add(g);
@@ -252,8 +419,17 @@ impl Loader<'_> {
             }
         }
         Some(TypeGlobs {
-            short: if n_short > 0 { build_globset(short) } else { None },
-            full: if n_full > 0 { build_globset(full) } else { None },
+            short: if n_short > 0 {
+                build_globset(short)
+            } else {
+                None
+            },
+            full: if n_full > 0 {
+                build_globset(full)
+            } else {
+                None
+            },
+            words,
         })
     }
 
@@ -261,7 +437,11 @@ impl Loader<'_> {
         match Regex::new(value.get_ref()) {
             Ok(r) => Some(r),
             Err(e) => {
-                self.error(value.span(), key, format!("invalid regex: {}", one_line(&e.to_string())));
+                self.error(
+                    value.span(),
+                    key,
+                    format!("invalid regex: {}", one_line(&e.to_string())),
+                );
                 None
             }
         }
@@ -278,7 +458,11 @@ impl Loader<'_> {
         for (p, span) in self.items(list, key) {
             match Regex::new(&p) {
                 Ok(_) => parts.push(format!("(?:{p})")),
-                Err(e) => self.error(span, key, format!("invalid regex: {}", one_line(&e.to_string()))),
+                Err(e) => self.error(
+                    span,
+                    key,
+                    format!("invalid regex: {}", one_line(&e.to_string())),
+                ),
             }
         }
         if parts.is_empty() {
@@ -287,7 +471,11 @@ impl Loader<'_> {
         match Regex::new(&parts.join("|")) {
             Ok(r) => Some(r),
             Err(e) => {
-                self.error(list.span(), key, format!("invalid regex: {}", one_line(&e.to_string())));
+                self.error(
+                    list.span(),
+                    key,
+                    format!("invalid regex: {}", one_line(&e.to_string())),
+                );
                 None
             }
         }
@@ -299,37 +487,57 @@ impl Loader<'_> {
         for (p, span) in self.items(list, key) {
             match Regex::new(&p) {
                 Ok(r) => out.push(r),
-                Err(e) => self.error(span, key, format!("invalid regex: {}", one_line(&e.to_string()))),
+                Err(e) => self.error(
+                    span,
+                    key,
+                    format!("invalid regex: {}", one_line(&e.to_string())),
+                ),
             }
         }
         Some(out)
     }
 
     fn chain(&mut self, list: &Option<Spanned<StrList>>, key: &str) -> Vec<ChainPattern> {
-        let Some(list) = list.as_ref() else { return Vec::new() };
+        let Some(list) = list.as_ref() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for (p, span) in self.items(list, key) {
             let (method, args) = match (p.find('('), p.ends_with(')')) {
                 (Some(open), true) => (&p[..open], Some(&p[open + 1..p.len() - 1])),
                 _ => (p.as_str(), None),
             };
-            let Some(glob) = self.glob(method.trim(), span.clone(), key) else { continue };
+            let Some(glob) = self.glob(method.trim(), span.clone(), key) else {
+                continue;
+            };
             let args = match args {
                 Some(a) => match Regex::new(a) {
                     Ok(r) => Some(r),
                     Err(e) => {
-                        self.error(span, key, format!("invalid regex in `{p}`: {}", one_line(&e.to_string())));
+                        self.error(
+                            span,
+                            key,
+                            format!("invalid regex in `{p}`: {}", one_line(&e.to_string())),
+                        );
                         continue;
                     }
                 },
                 None => None,
             };
-            out.push(ChainPattern { method: glob.compile_matcher(), args });
+            out.push(ChainPattern {
+                method: glob.compile_matcher(),
+                args,
+            });
         }
         out
     }
 
-    fn contexts(&mut self, list: &Option<Spanned<StrList>>, key: &str, ids: &HashMap<String, usize>) -> CtxSet {
+    fn contexts(
+        &mut self,
+        list: &Option<Spanned<StrList>>,
+        key: &str,
+        ids: &HashMap<String, usize>,
+    ) -> CtxSet {
         let Some(list) = list.as_ref() else { return 0 };
         let mut set = 0;
         for (name, span) in self.items(list, key) {
@@ -338,7 +546,14 @@ impl Loader<'_> {
                 None => {
                     let mut known: Vec<&str> = ids.keys().map(String::as_str).collect();
                     known.sort();
-                    self.error(span, key, format!("unknown context `{name}`; defined contexts: {}", known.join(", ")));
+                    self.error(
+                        span,
+                        key,
+                        format!(
+                            "unknown context `{name}`; defined contexts: {}",
+                            known.join(", ")
+                        ),
+                    );
                 }
             }
         }
@@ -347,7 +562,11 @@ impl Loader<'_> {
 
     fn crate_names(&mut self, list: &Option<Spanned<StrList>>, key: &str) -> Vec<String> {
         match list {
-            Some(l) => self.items(l, key).into_iter().map(|(n, _)| n.replace('-', "_")).collect(),
+            Some(l) => self
+                .items(l, key)
+                .into_iter()
+                .map(|(n, _)| n.replace('-', "_"))
+                .collect(),
             None => Vec::new(),
         }
     }
@@ -394,7 +613,11 @@ fn build_globset(b: GlobSetBuilder) -> Option<GlobSet> {
 }
 
 fn one_line(s: &str) -> String {
-    s.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Which keys a block sets, with their spans, to check them against the block's kind.
@@ -440,8 +663,16 @@ fn present_keys(m: &MatchDef) -> Vec<(&'static str, Range<usize>)> {
 }
 
 /// Keys a `[[context.passed-to]]` block may use: only what is known at the call site.
-const PASSED_TO_KEYS: &[&str] =
-    &["on", "path", "not-path", "name", "not-name", "receiver", "args", "not-args", "chain-has", "chain-lacks"];
+const PASSED_TO_KEYS: &[&str] = &[
+    "on",
+    "path",
+    "not-path",
+    "name",
+    "not-name",
+    "receiver",
+    "chain-has",
+    "chain-lacks",
+];
 
 /// Collects predicate patterns while blocks are compiled; built into `Predicates` at the end.
 #[derive(Default)]
@@ -459,7 +690,10 @@ impl PredicateBuilder {
     }
 
     fn build(self) -> Predicates {
-        let mut p = Predicates { count: self.count, ..Default::default() };
+        let mut p = Predicates {
+            count: self.count,
+            ..Default::default()
+        };
         if !self.calls.is_empty() {
             let mut b = GlobSetBuilder::new();
             for (g, owner) in self.calls {
@@ -499,7 +733,13 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
             Ok(def) => defs.push((i, def)),
             Err(e) => {
                 let key = unknown_key_from_message(e.message());
-                diags.push(FileDiagnostic::at(&src.name, &src.text, e.span(), key.as_deref(), one_line(e.message())));
+                diags.push(FileDiagnostic::at(
+                    &src.name,
+                    &src.text,
+                    e.span(),
+                    key.as_deref(),
+                    one_line(e.message()),
+                ));
             }
         }
     }
@@ -513,7 +753,10 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
         }
     }
     for (name, items) in &options.extra_lists {
-        lists.entry(name.clone()).or_default().extend(items.iter().cloned());
+        lists
+            .entry(name.clone())
+            .or_default()
+            .extend(items.iter().cloned());
     }
 
     // Context ids next: blocks refer to them by name.
@@ -523,10 +766,22 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
             let id = c.id.get_ref();
             if ctx_ids.contains_key(id) {
                 let src = &sources[*i];
-                diags.push(FileDiagnostic::at(&src.name, &src.text, Some(c.id.span()), Some("id"), format!("context `{id}` is defined twice")));
+                diags.push(FileDiagnostic::at(
+                    &src.name,
+                    &src.text,
+                    Some(c.id.span()),
+                    Some("id"),
+                    format!("context `{id}` is defined twice"),
+                ));
             } else if ctx_ids.len() == MAX_CONTEXTS {
                 let src = &sources[*i];
-                diags.push(FileDiagnostic::at(&src.name, &src.text, Some(c.id.span()), Some("id"), format!("at most {MAX_CONTEXTS} contexts can be defined")));
+                diags.push(FileDiagnostic::at(
+                    &src.name,
+                    &src.text,
+                    Some(c.id.span()),
+                    Some("id"),
+                    format!("at most {MAX_CONTEXTS} contexts can be defined"),
+                ));
             } else {
                 let n = ctx_ids.len();
                 ctx_ids.insert(id.clone(), n);
@@ -541,6 +796,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
         rules: Vec::new(),
         blocks: Vec::new(),
         blocks_by_kind: Default::default(),
+        prefilter: Default::default(),
         contexts: Vec::new(),
         passed_to: Vec::new(),
         passed_to_by_kind: Default::default(),
@@ -549,6 +805,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
         usage: UsageSets::default(),
         app_state_extractors: None,
         wrappers: DEFAULT_WRAPPERS.iter().map(|s| s.to_string()).collect(),
+        uses_receiver: false,
         lists: BTreeMap::new(),
     };
     if let Some(w) = lists.get("wrappers") {
@@ -561,9 +818,16 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
 
     for (i, def) in defs {
         let src = &sources[i];
-        let mut l = Loader { file: &src.name, text: &src.text, diags: &mut diags, lists: &lists };
+        let mut l = Loader {
+            file: &src.name,
+            text: &src.text,
+            diags: &mut diags,
+            lists: &lists,
+        };
         for c in &def.context {
-            let Some(&bit) = ctx_ids.get(c.id.get_ref()) else { continue };
+            let Some(&bit) = ctx_ids.get(c.id.get_ref()) else {
+                continue;
+            };
             if contexts[bit].is_some() {
                 continue;
             }
@@ -576,18 +840,28 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
             }
             contexts[bit] = Some(ctx);
         }
-        if let Some(app) = def.app_state {
-            if let Some(e) = app.extractor {
-                extractors.push((i, e));
-            }
+        if let Some(app) = def.app_state
+            && let Some(e) = app.extractor
+        {
+            extractors.push((i, e));
         }
         for r in &def.rule {
             let id = r.id.get_ref();
             if !is_kebab(id) {
-                l.error(r.id.span(), "id", format!("rule id `{id}` must be kebab-case (lowercase letters, digits and `-`)"));
+                l.error(
+                    r.id.span(),
+                    "id",
+                    format!(
+                        "rule id `{id}` must be kebab-case (lowercase letters, digits and `-`)"
+                    ),
+                );
             }
             if let Some(prev) = seen_rules.get(id) {
-                l.error(r.id.span(), "id", format!("rule `{id}` is already defined in {prev}"));
+                l.error(
+                    r.id.span(),
+                    "id",
+                    format!("rule `{id}` is already defined in {prev}"),
+                );
                 continue;
             }
             seen_rules.insert(id.clone(), src.name.clone());
@@ -603,10 +877,22 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
                 continue;
             }
             if r.matches.is_empty() {
-                l.error(r.id.span(), "match", format!("rule `{id}` has no [[rule.match]] block, so it can never fire"));
+                l.error(
+                    r.id.span(),
+                    "match",
+                    format!("rule `{id}` has no [[rule.match]] block, so it can never fire"),
+                );
             }
             for m in &r.matches {
-                if let Some(block) = compile_block(&mut l, m, rule_index, &ctx_ids, &mut preds, &mut usage, &mut usage_count) {
+                if let Some(block) = compile_block(
+                    &mut l,
+                    m,
+                    rule_index,
+                    &ctx_ids,
+                    &mut preds,
+                    &mut usage,
+                    &mut usage_count,
+                ) {
                     set.blocks_by_kind[block.kind.index()].push(set.blocks.len());
                     set.blocks.push(block);
                 }
@@ -617,13 +903,24 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
     for (i, id, span) in supersede_refs {
         if !seen_rules.contains_key(&id) {
             let src = &sources[i];
-            diags.push(FileDiagnostic::at(&src.name, &src.text, Some(span), Some("supersedes"), format!("unknown rule `{id}`")));
+            diags.push(FileDiagnostic::at(
+                &src.name,
+                &src.text,
+                Some(span),
+                Some("supersedes"),
+                format!("unknown rule `{id}`"),
+            ));
         }
     }
 
     for (i, e) in extractors {
         let src = &sources[i];
-        let mut l = Loader { file: &src.name, text: &src.text, diags: &mut diags, lists: &lists };
+        let mut l = Loader {
+            file: &src.name,
+            text: &src.text,
+            diags: &mut diags,
+            lists: &lists,
+        };
         let tg = l.type_globs(&Some(e), "extractor");
         // Several files may add extractors: keep them all by merging their sets.
         set.app_state_extractors = merge_type_globs(set.app_state_extractors.take(), tg);
@@ -647,6 +944,12 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
     }
     set.usage.count = usage_count;
     set.lists = lists;
+    set.uses_receiver = set
+        .blocks
+        .iter()
+        .chain(set.passed_to.iter().map(|(_, b)| b))
+        .any(|b| b.receiver.is_some());
+    build_prefilters(&mut set);
     diags.into_result(set)
 }
 
@@ -655,7 +958,17 @@ fn merge_type_globs(a: Option<TypeGlobs>, b: Option<TypeGlobs>) -> Option<TypeGl
         (None, b) => b,
         (a, None) => a,
         // Rare (two files defining extractors); keep the later, more specific set.
-        (Some(_), Some(b)) => Some(b),
+        (Some(a), Some(b)) => Some(TypeGlobs {
+            short: b.short.or(a.short),
+            full: b.full.or(a.full),
+            words: match (a.words, b.words) {
+                (Some(mut x), Some(y)) => {
+                    x.extend(y);
+                    Some(x)
+                }
+                _ => None,
+            },
+        }),
     }
 }
 
@@ -666,17 +979,19 @@ fn unknown_key_from_message(msg: &str) -> Option<String> {
 
 fn is_kebab(id: &str) -> bool {
     !id.is_empty()
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !id.starts_with('-')
         && !id.ends_with('-')
 }
 
 fn compile_meta(l: &mut Loader, r: &RuleDef) -> Option<RuleMeta> {
     let message = l.template(&r.message, "message")?;
-    if let Some(c) = &r.checklist {
-        if !(1..=6).contains(c.get_ref()) {
-            l.error(c.span(), "checklist", "checklist item must be 1 to 6 (the stateless checklist); leave it out for rules beyond it");
-        }
+    if let Some(c) = &r.checklist
+        && !(1..=6).contains(c.get_ref())
+    {
+        l.error(c.span(), "checklist", "checklist item must be 1 to 6 (the stateless checklist); leave it out for rules beyond it");
     }
     let title = r.title.clone().unwrap_or_else(|| message.plain());
     Some(RuleMeta {
@@ -690,7 +1005,11 @@ fn compile_meta(l: &mut Loader, r: &RuleDef) -> Option<RuleMeta> {
         bad: r.bad.clone(),
         good: r.good.clone(),
         supersedes: match &r.supersedes {
-            Some(list) => l.items(list, "supersedes").into_iter().map(|(s, _)| s).collect(),
+            Some(list) => l
+                .items(list, "supersedes")
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect(),
             None => Vec::new(),
         },
         origin: l.file.to_string(),
@@ -700,7 +1019,11 @@ fn compile_meta(l: &mut Loader, r: &RuleDef) -> Option<RuleMeta> {
 fn compile_context(l: &mut Loader, c: &ContextDef, ids: &HashMap<String, usize>) -> Context {
     let _ = ids;
     let cfg_requires = match &c.cfg_requires {
-        Some(list) => l.items(list, "cfg-requires").into_iter().map(|(s, _)| s).collect(),
+        Some(list) => l
+            .items(list, "cfg-requires")
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect(),
         None => Vec::new(),
     };
     Context {
@@ -719,32 +1042,70 @@ fn compile_context(l: &mut Loader, c: &ContextDef, ids: &HashMap<String, usize>)
 
 fn parse_kind(l: &mut Loader, m: &Spanned<MatchDef>) -> Option<NodeKind> {
     let Some(on) = &m.get_ref().on else {
-        l.error(m.span(), "on", format!("a match block needs `on` (one of: {})", NodeKind::names()));
+        l.error(
+            m.span(),
+            "on",
+            format!("a match block needs `on` (one of: {})", NodeKind::names()),
+        );
         return None;
     };
     match NodeKind::parse(on.get_ref()) {
         Some(k) => Some(k),
         None => {
-            l.error(on.span(), "on", format!("unknown node kind `{}`; expected one of: {}", on.get_ref(), NodeKind::names()));
+            l.error(
+                on.span(),
+                "on",
+                format!(
+                    "unknown node kind `{}`; expected one of: {}",
+                    on.get_ref(),
+                    NodeKind::names()
+                ),
+            );
             None
         }
     }
 }
 
-fn check_keys(l: &mut Loader, m: &MatchDef, kind: NodeKind, allowed_extra: Option<&[&str]>) -> bool {
+fn check_keys(
+    l: &mut Loader,
+    m: &MatchDef,
+    kind: NodeKind,
+    allowed_extra: Option<&[&str]>,
+) -> bool {
     let mut ok = true;
     for (key, span) in present_keys(m) {
         let allowed = match allowed_extra {
-            Some(only) => only.contains(&key) && (key == "on" || COMMON_KEYS.contains(&key) || kind.specific_keys().contains(&key)),
+            Some(only) => {
+                only.contains(&key)
+                    && (key == "on"
+                        || COMMON_KEYS.contains(&key)
+                        || kind.specific_keys().contains(&key))
+            }
             None => COMMON_KEYS.contains(&key) || kind.specific_keys().contains(&key),
         };
         if !allowed {
             let mut valid: Vec<&str> = match allowed_extra {
-                Some(only) => only.iter().copied().filter(|k| *k == "on" || kind.specific_keys().contains(k)).collect(),
-                None => COMMON_KEYS.iter().chain(kind.specific_keys()).copied().collect(),
+                Some(only) => only
+                    .iter()
+                    .copied()
+                    .filter(|k| *k == "on" || kind.specific_keys().contains(k))
+                    .collect(),
+                None => COMMON_KEYS
+                    .iter()
+                    .chain(kind.specific_keys())
+                    .copied()
+                    .collect(),
             };
             valid.sort();
-            l.error(span, key, format!("`{key}` does not apply to `on = \"{}\"`; valid keys here: {}", kind.as_str(), valid.join(", ")));
+            l.error(
+                span,
+                key,
+                format!(
+                    "`{key}` does not apply to `on = \"{}\"`; valid keys here: {}",
+                    kind.as_str(),
+                    valid.join(", ")
+                ),
+            );
             ok = false;
         }
     }
@@ -753,12 +1114,14 @@ fn check_keys(l: &mut Loader, m: &MatchDef, kind: NodeKind, allowed_extra: Optio
 
 fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Block {
     let mutable = m.mutable.as_ref().map(|v| *v.get_ref());
+    let (path_globs, path) = l.globs(&m.path, "path");
     Block {
         rule,
         kind,
+        path_globs,
         name: l.regex_any(&m.name, "name"),
         not_name: l.regex_any(&m.not_name, "not-name"),
-        path: l.globset(&m.path, "path"),
+        path,
         not_path: l.globset(&m.not_path, "not-path"),
         receiver: l.globset(&m.receiver, "receiver"),
         types: l.type_globs(&m.type_, "type"),
@@ -787,7 +1150,11 @@ fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Blo
 fn compile_passed_to(l: &mut Loader, m: &Spanned<MatchDef>) -> Option<Block> {
     let kind = parse_kind(l, m)?;
     if !matches!(kind, NodeKind::Call | NodeKind::Method | NodeKind::Macro) {
-        l.error(m.get_ref().on.as_ref().unwrap().span(), "on", "`passed-to` blocks match a call, method or macro");
+        l.error(
+            m.get_ref().on.as_ref().unwrap().span(),
+            "on",
+            "`passed-to` blocks match a call, method or macro",
+        );
         return None;
     }
     if !check_keys(l, m.get_ref(), kind, Some(PASSED_TO_KEYS)) {
@@ -820,7 +1187,12 @@ fn compile_block(
     if let Some(msg) = &m.message {
         block.message = l.template(msg, "message");
     }
-    let call_pred = |l: &mut Loader, list: &Option<Spanned<StrList>>, key: &str, in_loop: bool, preds: &mut PredicateBuilder| -> Option<usize> {
+    let call_pred = |l: &mut Loader,
+                     list: &Option<Spanned<StrList>>,
+                     key: &str,
+                     in_loop: bool,
+                     preds: &mut PredicateBuilder|
+     -> Option<usize> {
         let list = list.as_ref()?;
         let id = preds.new_id();
         for (p, span) in l.items(list, key) {
@@ -845,7 +1217,11 @@ fn compile_block(
         for (p, span) in l.items(list, "strings") {
             match Regex::new(&p) {
                 Ok(_) => preds.strings.push((p, id)),
-                Err(e) => l.error(span, "strings", format!("invalid regex: {}", one_line(&e.to_string()))),
+                Err(e) => l.error(
+                    span,
+                    "strings",
+                    format!("invalid regex: {}", one_line(&e.to_string())),
+                ),
             }
         }
         block.requires.push(id);
@@ -863,7 +1239,11 @@ fn compile_block(
             for (p, span) in l.items(list, "unless-strings") {
                 match Regex::new(&p) {
                     Ok(_) => preds.strings.push((p, id)),
-                    Err(e) => l.error(span, "unless-strings", format!("invalid regex: {}", one_line(&e.to_string()))),
+                    Err(e) => l.error(
+                        span,
+                        "unless-strings",
+                        format!("invalid regex: {}", one_line(&e.to_string())),
+                    ),
                 }
             }
         }
@@ -871,17 +1251,18 @@ fn compile_block(
     }
     block.requires_dependency = l.crate_names(&m.requires_dependency, "requires-dependency");
     block.unless_dependency = l.crate_names(&m.unless_dependency, "unless-dependency");
-    let mut usage_set = |l: &mut Loader, list: &Option<Spanned<StrList>>, key: &str| -> Option<usize> {
-        let list = list.as_ref()?;
-        let id = *usage_count;
-        *usage_count += 1;
-        for (p, span) in l.items(list, key) {
-            if let Some(g) = l.glob(&p, span, key) {
-                usage.push((g, id));
+    let mut usage_set =
+        |l: &mut Loader, list: &Option<Spanned<StrList>>, key: &str| -> Option<usize> {
+            let list = list.as_ref()?;
+            let id = *usage_count;
+            *usage_count += 1;
+            for (p, span) in l.items(list, key) {
+                if let Some(g) = l.glob(&p, span, key) {
+                    usage.push((g, id));
+                }
             }
-        }
-        Some(id)
-    };
+            Some(id)
+        };
     block.requires_usage = usage_set(l, &m.requires_usage, "requires-usage");
     block.unless_usage = usage_set(l, &m.unless_usage, "unless-usage");
     Some(block)
@@ -894,6 +1275,7 @@ impl RuleSet {
         for kind in self.blocks_by_kind.iter_mut() {
             kind.retain(|&b| keep(&rules[blocks[b].rule].id));
         }
+        build_prefilters(self);
     }
 
     pub fn set_severity(&mut self, id: &str, severity: Severity) {
@@ -912,16 +1294,28 @@ mod tests {
     use super::*;
 
     fn compile_one(text: &str) -> Result<RuleSet, Diagnostics> {
-        let src = RuleSource { name: "team.toml".to_string(), text: Arc::new(text.to_string()) };
+        let src = RuleSource {
+            name: "team.toml".to_string(),
+            text: Arc::new(text.to_string()),
+        };
         let mut sources = crate::rules::builtin_sources();
         sources.push(src);
-        compile(&sources, &CompileOptions { extra_lists: BTreeMap::new() })
+        compile(
+            &sources,
+            &CompileOptions {
+                extra_lists: BTreeMap::new(),
+            },
+        )
     }
 
     /// The one diagnostic about team.toml: (line, key, message).
     fn error_of(text: &str) -> (usize, Option<String>, String) {
         let diags = compile_one(text).err().expect("should not compile");
-        let d = diags.0.iter().find(|d| d.file == "team.toml").expect("a diagnostic for team.toml");
+        let d = diags
+            .0
+            .iter()
+            .find(|d| d.file == "team.toml")
+            .expect("a diagnostic for team.toml");
         (d.line, d.key.clone(), d.message.clone())
     }
 
@@ -970,45 +1364,77 @@ mod tests {
         let (_, key, msg) = error_of(&format!("{HEAD}type = \"@no-such-list\"\n"));
         assert_eq!(key.as_deref(), Some("type"));
         assert!(msg.contains("unknown list `@no-such-list`"), "{msg}");
-        let (line, key, msg) = error_of("[[rule]]\nid = \"t\"\nseverity = \"error\"\nmessage = \"{nme}\"\nhelp = \"h\"\n[[rule.match]]\non = \"static\"\n");
+        let (line, key, msg) = error_of(
+            "[[rule]]\nid = \"t\"\nseverity = \"error\"\nmessage = \"{nme}\"\nhelp = \"h\"\n[[rule.match]]\non = \"static\"\n",
+        );
         assert_eq!((line, key.as_deref()), (4, Some("message")));
         assert!(msg.contains("unknown placeholder"), "{msg}");
     }
 
     #[test]
     fn duplicate_and_badly_named_ids() {
-        let (_, key, msg) = error_of("[[rule]]\nid = \"in-memory-session\"\nseverity = \"error\"\nmessage = \"m\"\nhelp = \"h\"\n[[rule.match]]\non = \"static\"\n");
+        let (_, key, msg) = error_of(
+            "[[rule]]\nid = \"in-memory-session\"\nseverity = \"error\"\nmessage = \"m\"\nhelp = \"h\"\n[[rule.match]]\non = \"static\"\n",
+        );
         assert_eq!(key.as_deref(), Some("id"));
-        assert!(msg.contains("already defined in builtin:rules/in-memory-session.toml"), "{msg}");
-        let (_, _, msg) = error_of("[[rule]]\nid = \"Bad_Id\"\nseverity = \"error\"\nmessage = \"m\"\nhelp = \"h\"\n[[rule.match]]\non = \"static\"\n");
+        assert!(
+            msg.contains("already defined in builtin:rules/in-memory-session.toml"),
+            "{msg}"
+        );
+        let (_, _, msg) = error_of(
+            "[[rule]]\nid = \"Bad_Id\"\nseverity = \"error\"\nmessage = \"m\"\nhelp = \"h\"\n[[rule.match]]\non = \"static\"\n",
+        );
         assert!(msg.contains("kebab-case"), "{msg}");
     }
 
     #[test]
     fn unknown_severity_and_kind() {
-        let (line, key, msg) = error_of("[[rule]]\nid = \"t\"\nseverity = \"fatal\"\nmessage = \"m\"\nhelp = \"h\"\n");
+        let (line, key, msg) =
+            error_of("[[rule]]\nid = \"t\"\nseverity = \"fatal\"\nmessage = \"m\"\nhelp = \"h\"\n");
         assert_eq!(line, 3);
         assert!(msg.contains("unknown variant `fatal`"), "{msg} {key:?}");
-        let (line, key, msg) = error_of("[[rule]]\nid = \"t\"\nseverity = \"error\"\nmessage = \"m\"\nhelp = \"h\"\n[[rule.match]]\non = \"statik\"\n");
+        let (line, key, msg) = error_of(
+            "[[rule]]\nid = \"t\"\nseverity = \"error\"\nmessage = \"m\"\nhelp = \"h\"\n[[rule.match]]\non = \"statik\"\n",
+        );
         assert_eq!((line, key.as_deref()), (7, Some("on")));
         assert!(msg.contains("unknown node kind `statik`"), "{msg}");
     }
 
     #[test]
     fn type_globs_look_through_wrappers_and_ignore_spaces() {
-        let set = compile_one(&format!("{HEAD}type = [\"HashMap<String, *Session*>\", \"tokio::sync::Mutex<*>\"]\n")).unwrap();
-        let block = set.blocks.iter().find(|b| set.rules[b.rule].id == "t").unwrap();
+        let set = compile_one(&format!(
+            "{HEAD}type = [\"HashMap<String, *Session*>\", \"tokio::sync::Mutex<*>\"]\n"
+        ))
+        .unwrap();
+        let block = set
+            .blocks
+            .iter()
+            .find(|b| set.rules[b.rule].id == "t")
+            .unwrap();
         let tg = block.types.as_ref().unwrap();
         let parse = |src: &str, uses: &str| {
             let file: syn::File = syn::parse_str(uses).unwrap();
             let externs = Arc::new(crate::syntax::imports::ExternNames::default());
             let mut r = crate::syntax::imports::Resolver::new(externs.clone());
-            r.push_module(crate::syntax::imports::ImportScope::collect(&file.items, "crate", &externs));
+            r.push_module(crate::syntax::imports::ImportScope::collect(
+                &file.items,
+                "crate",
+                &externs,
+            ));
             Ty::from_syn(&syn::parse_str(src).unwrap(), &r)
         };
-        assert!(tg.matches(&parse("Arc<RwLock<HashMap<String, UserSession>>>", ""), &set.wrappers));
+        assert!(tg.matches(
+            &parse("Arc<RwLock<HashMap<String, UserSession>>>", ""),
+            &set.wrappers
+        ));
         assert!(!tg.matches(&parse("HashMap<String, User>", ""), &set.wrappers));
-        assert!(tg.matches(&parse("Arc<Mutex<u8>>", "use tokio::sync::Mutex;"), &set.wrappers));
-        assert!(!tg.matches(&parse("Arc<Mutex<u8>>", "use std::sync::Mutex;"), &set.wrappers));
+        assert!(tg.matches(
+            &parse("Arc<Mutex<u8>>", "use tokio::sync::Mutex;"),
+            &set.wrappers
+        ));
+        assert!(!tg.matches(
+            &parse("Arc<Mutex<u8>>", "use std::sync::Mutex;"),
+            &set.wrappers
+        ));
     }
 }

@@ -22,7 +22,13 @@ pub struct FileDiagnostic {
 
 impl FileDiagnostic {
     /// A diagnostic pointing at `span` (byte range) inside `text`, the content of `file`.
-    pub fn at(file: &str, text: &Arc<String>, span: Option<Range<usize>>, key: Option<&str>, message: impl Into<String>) -> Self {
+    pub fn at(
+        file: &str,
+        text: &Arc<String>,
+        span: Option<Range<usize>>,
+        key: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
         let (line, column) = match &span {
             Some(s) => line_col(text, s.start),
             None => (0, 0),
@@ -96,7 +102,9 @@ impl Diagnostic for FileDiagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -129,7 +137,11 @@ impl Diagnostics {
         self.0.is_empty()
     }
     pub fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
-        if self.0.is_empty() { Ok(value) } else { Err(self) }
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 

@@ -79,18 +79,45 @@ impl NodeKind {
     /// Keys that only make sense for some kinds, and the kinds they apply to.
     pub fn specific_keys(self) -> &'static [&'static str] {
         match self {
-            NodeKind::Static | NodeKind::Let => &["type", "not-type", "name", "not-name", "mutable"],
-            NodeKind::Field | NodeKind::TypeAlias => &["type", "not-type", "name", "not-name", "in-app-state"],
+            NodeKind::Static | NodeKind::Let => {
+                &["type", "not-type", "name", "not-name", "mutable"]
+            }
+            NodeKind::Field | NodeKind::TypeAlias => {
+                &["type", "not-type", "name", "not-name", "in-app-state"]
+            }
             NodeKind::Param => &["type", "not-type", "name", "not-name"],
-            NodeKind::Call => &["path", "not-path", "name", "not-name", "args", "not-args", "chain-has", "chain-lacks"],
-            NodeKind::Method => &["name", "not-name", "receiver", "args", "not-args", "chain-has", "chain-lacks"],
-            NodeKind::Macro | NodeKind::Attribute => &["path", "not-path", "name", "not-name", "args", "not-args"],
+            NodeKind::Call => &[
+                "path",
+                "not-path",
+                "name",
+                "not-name",
+                "args",
+                "not-args",
+                "chain-has",
+                "chain-lacks",
+            ],
+            NodeKind::Method => &[
+                "name",
+                "not-name",
+                "receiver",
+                "args",
+                "not-args",
+                "chain-has",
+                "chain-lacks",
+            ],
+            NodeKind::Macro | NodeKind::Attribute => {
+                &["path", "not-path", "name", "not-name", "args", "not-args"]
+            }
             NodeKind::Impl => &["path", "not-path", "type", "not-type"],
             NodeKind::Fn => &["name", "not-name", "type", "not-type"],
         }
     }
 
     pub fn names() -> String {
-        NodeKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+        NodeKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }

@@ -15,19 +15,43 @@ use diagnostic::{Diagnostics, FileDiagnostic};
 /// The built-in rule files, embedded in the binary (`rules/*.toml`).
 pub const BUILTIN: &[(&str, &str)] = &[
     ("contexts.toml", include_str!("../../rules/contexts.toml")),
-    ("in-memory-session.toml", include_str!("../../rules/in-memory-session.toml")),
-    ("local-file-write.toml", include_str!("../../rules/local-file-write.toml")),
-    ("embedded-local-database.toml", include_str!("../../rules/embedded-local-database.toml")),
-    ("in-process-cache.toml", include_str!("../../rules/in-process-cache.toml")),
-    ("non-idempotent-job.toml", include_str!("../../rules/non-idempotent-job.toml")),
-    ("unlocked-schedule.toml", include_str!("../../rules/unlocked-schedule.toml")),
-    ("local-websocket-fanout.toml", include_str!("../../rules/local-websocket-fanout.toml")),
+    (
+        "in-memory-session.toml",
+        include_str!("../../rules/in-memory-session.toml"),
+    ),
+    (
+        "local-file-write.toml",
+        include_str!("../../rules/local-file-write.toml"),
+    ),
+    (
+        "embedded-local-database.toml",
+        include_str!("../../rules/embedded-local-database.toml"),
+    ),
+    (
+        "in-process-cache.toml",
+        include_str!("../../rules/in-process-cache.toml"),
+    ),
+    (
+        "non-idempotent-job.toml",
+        include_str!("../../rules/non-idempotent-job.toml"),
+    ),
+    (
+        "unlocked-schedule.toml",
+        include_str!("../../rules/unlocked-schedule.toml"),
+    ),
+    (
+        "local-websocket-fanout.toml",
+        include_str!("../../rules/local-websocket-fanout.toml"),
+    ),
 ];
 
 pub fn builtin_sources() -> Vec<RuleSource> {
     BUILTIN
         .iter()
-        .map(|(name, text)| RuleSource { name: format!("builtin:rules/{name}"), text: Arc::new(text.to_string()) })
+        .map(|(name, text)| RuleSource {
+            name: format!("builtin:rules/{name}"),
+            text: Arc::new(text.to_string()),
+        })
         .collect()
 }
 
@@ -46,8 +70,14 @@ pub fn read_rule_paths(paths: &[PathBuf]) -> Result<Vec<RuleSource>, Diagnostics
         };
         for f in files {
             match std::fs::read_to_string(&f) {
-                Ok(text) => out.push(RuleSource { name: f.display().to_string(), text: Arc::new(text) }),
-                Err(e) => diags.push(FileDiagnostic::whole_file(&f.display().to_string(), format!("cannot read rule file: {e}"))),
+                Ok(text) => out.push(RuleSource {
+                    name: f.display().to_string(),
+                    text: Arc::new(text),
+                }),
+                Err(e) => diags.push(FileDiagnostic::whole_file(
+                    &f.display().to_string(),
+                    format!("cannot read rule file: {e}"),
+                )),
             }
         }
     }
@@ -63,7 +93,10 @@ fn rule_files_in(p: &Path) -> Result<Vec<PathBuf>, String> {
         .map_err(|e| format!("cannot list rule directory: {e}"))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|f| f.extension().is_some_and(|e| e == "toml"))
-        .filter(|f| !f.file_name().is_some_and(|n| n == "Cargo.toml" || n == "statelint.toml"))
+        .filter(|f| {
+            !f.file_name()
+                .is_some_and(|n| n == "Cargo.toml" || n == "statelint.toml")
+        })
         .filter(|f| f.is_file())
         .collect();
     files.sort();
@@ -93,7 +126,9 @@ mod tests {
 
     #[test]
     fn builtin_rules_compile() {
-        let opts = compile::CompileOptions { extra_lists: Default::default() };
+        let opts = compile::CompileOptions {
+            extra_lists: Default::default(),
+        };
         if let Err(d) = compile::compile(&builtin_sources(), &opts) {
             panic!("{d}");
         }

@@ -40,7 +40,14 @@ impl Template {
             };
             let name = &after[..close];
             let Some(&var) = PLACEHOLDERS.iter().find(|p| **p == name) else {
-                return Err(format!("unknown placeholder `{{{name}}}`; available: {}", PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", ")));
+                return Err(format!(
+                    "unknown placeholder `{{{name}}}`; available: {}",
+                    PLACEHOLDERS
+                        .iter()
+                        .map(|p| format!("{{{p}}}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
             };
             if !text.is_empty() {
                 pieces.push(Piece::Text(std::mem::take(&mut text)));
@@ -95,7 +102,11 @@ mod tests {
     #[test]
     fn renders_placeholders() {
         let t = Template::parse("state `{name}` of type {type}").unwrap();
-        let v = Vars { name: Some("SESSIONS"), ty: Some("Mutex<HashMap>"), ..Default::default() };
+        let v = Vars {
+            name: Some("SESSIONS"),
+            ty: Some("Mutex<HashMap>"),
+            ..Default::default()
+        };
         assert_eq!(t.render(&v), "state `SESSIONS` of type Mutex<HashMap>");
     }
 

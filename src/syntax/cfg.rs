@@ -33,7 +33,9 @@ fn eval(meta: &Meta, name: &str, depth: u8) -> Option<bool> {
         }
         Meta::NameValue(_) => None,
         Meta::List(list) => {
-            let args = list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated).ok()?;
+            let args = list
+                .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+                .ok()?;
             let values: Vec<Option<bool>> = args.iter().map(|m| eval(m, name, depth + 1)).collect();
             if list.path.is_ident("not") {
                 values.first().copied().flatten().map(|v| !v)

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use syn::{Expr, Pat};
 
 use super::imports::Resolver;
-use super::types::{generic_args, Ty};
+use super::types::{Ty, generic_args};
 
 /// Removes wrappers that do not change what is called: `(e)`, `e.await`, `e?`, `&e`, groups.
 pub fn strip(mut e: &Expr) -> &Expr {
@@ -43,18 +43,16 @@ pub fn string_values(arg: &Expr, consts: &HashMap<String, String>, out: &mut Vec
             }
         }
         Expr::Path(p) => {
-            if let Some(ident) = p.path.get_ident() {
-                if let Some(v) = consts.get(&ident.to_string()) {
+            if let Some(ident) = p.path.get_ident()
+                && let Some(v) = consts.get(&ident.to_string()) {
                     out.push(v.clone());
                 }
-            }
         }
-        Expr::MethodCall(m) => {
+        Expr::MethodCall(m)
             // "..".to_string(), "..".to_owned(), String::from is a call.
-            if m.args.is_empty() {
+            if m.args.is_empty() => {
                 string_values(&m.receiver, consts, out);
             }
-        }
         Expr::Call(c) => {
             if let Expr::Path(p) = strip(&c.func) {
                 let last = p.path.segments.last().map(|s| s.ident.to_string());
@@ -64,11 +62,17 @@ pub fn string_values(arg: &Expr, consts: &HashMap<String, String>, out: &mut Vec
             }
         }
         Expr::Macro(m) => {
-            let name = m.mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            let name = m
+                .mac
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
             if matches!(name.as_str(), "format" | "concat" | "indoc" | "formatdoc") {
                 let mut lits = Vec::new();
                 super::macros::string_literals(&m.mac.tokens, &mut lits, 0);
-                if let Some((first, _)) = lits.into_iter().next() {
+                if let Some(first) = lits.into_iter().next() {
                     out.push(first);
                 }
             }
@@ -86,7 +90,9 @@ pub fn infer_type(e: &Expr, r: &Resolver, depth: u8) -> Option<Ty> {
     }
     match strip(e) {
         Expr::Call(c) => {
-            let Expr::Path(p) = strip(&c.func) else { return None };
+            let Expr::Path(p) = strip(&c.func) else {
+                return None;
+            };
             let segs = &p.path.segments;
             if segs.len() < 2 {
                 return None;
@@ -96,24 +102,34 @@ pub fn infer_type(e: &Expr, r: &Resolver, depth: u8) -> Option<Ty> {
                 return None;
             }
             let ty_seg = &segs[segs.len() - 2];
-            let names: Vec<String> = segs.iter().take(segs.len() - 1).map(|s| s.ident.to_string()).collect();
+            let names: Vec<String> = segs
+                .iter()
+                .take(segs.len() - 1)
+                .map(|s| s.ident.to_string())
+                .collect();
             let resolved = r.resolve_segments(&names, p.path.leading_colon.is_some());
             let mut args = generic_args(&ty_seg.arguments, r);
-            if args.is_empty() {
-                if let Some(first) = c.args.first() {
-                    if let Some(inner) = infer_type(first, r, depth + 1) {
-                        args.push(inner);
-                    }
-                }
+            if args.is_empty()
+                && let Some(first) = c.args.first()
+                && let Some(inner) = infer_type(first, r, depth + 1)
+            {
+                args.push(inner);
             }
             Some(Ty::named(resolved.path, resolved.local, args))
         }
         Expr::Struct(s) => {
-            let names: Vec<String> = s.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let names: Vec<String> = s
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
             let resolved = r.resolve_segments(&names, s.path.leading_colon.is_some());
             Some(Ty::named(resolved.path, resolved.local, Vec::new()))
         }
-        Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "clone" | "into" | "build") => {
+        Expr::MethodCall(m)
+            if matches!(m.method.to_string().as_str(), "clone" | "into" | "build") =>
+        {
             infer_type(&m.receiver, r, depth + 1)
         }
         _ => None,
@@ -123,8 +139,17 @@ pub fn infer_type(e: &Expr, r: &Resolver, depth: u8) -> Option<Ty> {
 fn is_constructor(name: &str) -> bool {
     matches!(
         name,
-        "new" | "default" | "from" | "with_capacity" | "with_hasher" | "with_capacity_and_hasher"
-            | "with_shard_amount" | "unbounded" | "bounded" | "builder" | "new_with"
+        "new"
+            | "default"
+            | "from"
+            | "with_capacity"
+            | "with_hasher"
+            | "with_capacity_and_hasher"
+            | "with_shard_amount"
+            | "unbounded"
+            | "bounded"
+            | "builder"
+            | "new_with"
     )
 }
 
@@ -140,7 +165,8 @@ mod tests {
         let externs = Arc::new(ExternNames::default());
         let mut r = Resolver::new(externs.clone());
         r.push_module(ImportScope::collect(&file.items, "crate", &externs));
-        let e: Expr = syn::parse_str("Arc::new(Mutex::new(HashMap::<String, Session>::new()))").unwrap();
+        let e: Expr =
+            syn::parse_str("Arc::new(Mutex::new(HashMap::<String, Session>::new()))").unwrap();
         let t = infer_type(&e, &r, 0).unwrap();
         assert_eq!(t.rendered(false), "Arc<Mutex<HashMap<String,Session>>>");
         let e: Expr = syn::parse_str("AppState { db }").unwrap();
@@ -151,9 +177,17 @@ mod tests {
 
     #[test]
     fn string_values_follow_consts_and_format() {
-        let consts: HashMap<String, String> = [("SQL".to_string(), "INSERT INTO t".to_string())].into();
+        let consts: HashMap<String, String> =
+            [("SQL".to_string(), "INSERT INTO t".to_string())].into();
         let mut out = Vec::new();
-        for src in ["\"a\"", "&\"b\"", "SQL", "format!(\"c {}\", x)", "\"d\".to_string()", "String::from(\"e\")"] {
+        for src in [
+            "\"a\"",
+            "&\"b\"",
+            "SQL",
+            "format!(\"c {}\", x)",
+            "\"d\".to_string()",
+            "String::from(\"e\")",
+        ] {
             string_values(&syn::parse_str(src).unwrap(), &consts, &mut out);
         }
         assert_eq!(out, ["a", "b", "INSERT INTO t", "c {}", "d", "e"]);

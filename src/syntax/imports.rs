@@ -24,7 +24,8 @@ pub struct ExternNames {
 
 impl ExternNames {
     pub fn is_extern(&self, first: &str) -> bool {
-        matches!(first, "std" | "core" | "alloc" | "proc_macro" | "test") || self.crates.contains(first)
+        matches!(first, "std" | "core" | "alloc" | "proc_macro" | "test")
+            || self.crates.contains(first)
     }
 
     fn real_name<'a>(&'a self, first: &'a str) -> &'a str {
@@ -64,7 +65,11 @@ impl ImportScope {
                 Item::Use(u) => uses.push(&u.tree),
                 Item::ExternCrate(ec) => {
                     let name = ec.ident.to_string();
-                    let local = ec.rename.as_ref().map(|(_, r)| r.to_string()).unwrap_or(name.clone());
+                    let local = ec
+                        .rename
+                        .as_ref()
+                        .map(|(_, r)| r.to_string())
+                        .unwrap_or(name.clone());
                     if name != "self" {
                         scope.aliases.insert(local, name);
                     }
@@ -222,11 +227,48 @@ pub struct Resolver {
 pub fn is_prelude_or_primitive(name: &str) -> bool {
     matches!(
         name,
-        "bool" | "char" | "str" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16"
-            | "i32" | "i64" | "i128" | "isize" | "f32" | "f64" | "String" | "Vec" | "Box"
-            | "Option" | "Result" | "Some" | "None" | "Ok" | "Err" | "Self" | "ToString"
-            | "Default" | "Clone" | "Send" | "Sync" | "Sized" | "Fn" | "FnMut" | "FnOnce"
-            | "Iterator" | "IntoIterator" | "From" | "Into" | "Drop" | "drop"
+        "bool"
+            | "char"
+            | "str"
+            | "u8"
+            | "u16"
+            | "u32"
+            | "u64"
+            | "u128"
+            | "usize"
+            | "i8"
+            | "i16"
+            | "i32"
+            | "i64"
+            | "i128"
+            | "isize"
+            | "f32"
+            | "f64"
+            | "String"
+            | "Vec"
+            | "Box"
+            | "Option"
+            | "Result"
+            | "Some"
+            | "None"
+            | "Ok"
+            | "Err"
+            | "Self"
+            | "ToString"
+            | "Default"
+            | "Clone"
+            | "Send"
+            | "Sync"
+            | "Sized"
+            | "Fn"
+            | "FnMut"
+            | "FnOnce"
+            | "Iterator"
+            | "IntoIterator"
+            | "From"
+            | "Into"
+            | "Drop"
+            | "drop"
     )
 }
 
@@ -242,7 +284,8 @@ impl Resolver {
 
     pub fn push_module(&mut self, scope: ImportScope) {
         let scope = Rc::new(scope);
-        self.modules.insert(scope.module_path.clone(), scope.clone());
+        self.modules
+            .insert(scope.module_path.clone(), scope.clone());
         self.scopes.push(scope);
     }
 
@@ -255,7 +298,10 @@ impl Resolver {
     }
 
     pub fn module_path(&self) -> &str {
-        self.scopes.last().map(|s| s.module_path.as_str()).unwrap_or("crate")
+        self.scopes
+            .last()
+            .map(|s| s.module_path.as_str())
+            .unwrap_or("crate")
     }
 
     /// Innermost scopes up to and including the nearest module scope (modules do not see
@@ -266,21 +312,47 @@ impl Resolver {
             if done {
                 return false;
             }
-            if self.modules.get(&s.module_path).is_some_and(|m| Rc::ptr_eq(m, s)) {
+            if self
+                .modules
+                .get(&s.module_path)
+                .is_some_and(|m| Rc::ptr_eq(m, s))
+            {
                 done = true;
             }
             true
         })
     }
 
+    /// Resolves a syn path, writing its segments into one buffer rather than one string each.
+    pub fn resolve_path(&self, path: &syn::Path) -> ResolvedPath {
+        use std::fmt::Write;
+        let mut buf = String::with_capacity(48);
+        let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(path.segments.len());
+        for seg in &path.segments {
+            let start = buf.len();
+            let _ = write!(buf, "{}", seg.ident);
+            bounds.push((start, buf.len()));
+        }
+        let segs: Vec<&str> = bounds.iter().map(|&(a, b)| &buf[a..b]).collect();
+        self.resolve_segments(&segs, path.leading_colon.is_some())
+    }
+
     pub fn resolve_segments<S: AsRef<str>>(&self, segments: &[S], global: bool) -> ResolvedPath {
         let segs: Vec<&str> = segments.iter().map(|s| s.as_ref()).collect();
         if segs.is_empty() {
-            return ResolvedPath { path: String::new(), alternatives: vec![], local: false };
+            return ResolvedPath {
+                path: String::new(),
+                alternatives: vec![],
+                local: false,
+            };
         }
         if global {
             let path = self.apply_rename(&segs);
-            return ResolvedPath { path, alternatives: vec![], local: false };
+            return ResolvedPath {
+                path,
+                alternatives: vec![],
+                local: false,
+            };
         }
         self.resolve_depth(&segs, 0)
     }
@@ -299,7 +371,11 @@ impl Resolver {
         let first = segs[0];
         let rest = &segs[1..];
         let module = self.module_path();
-        let local = |path: String| ResolvedPath { path, alternatives: vec![], local: true };
+        let local = |path: String| ResolvedPath {
+            path,
+            alternatives: vec![],
+            local: true,
+        };
         match first {
             "crate" => return local(segs.join("::")),
             "self" => return local(join_strs(module, rest)),
@@ -338,7 +414,11 @@ impl Resolver {
             }
         }
         if self.externs.is_extern(first) {
-            return ResolvedPath { path: self.apply_rename(segs), alternatives: vec![], local: false };
+            return ResolvedPath {
+                path: self.apply_rename(segs),
+                alternatives: vec![],
+                local: false,
+            };
         }
         // Glob imports: a name not declared or imported by name may come from any of them.
         let mut found: Vec<ResolvedPath> = Vec::new();
@@ -359,7 +439,11 @@ impl Resolver {
             }
             let joined = join_strs(g, segs);
             let is_local = g.starts_with("crate");
-            found.push(ResolvedPath { path: joined, alternatives: vec![], local: is_local });
+            found.push(ResolvedPath {
+                path: joined,
+                alternatives: vec![],
+                local: is_local,
+            });
         }
         if let Some(first_found) = found.first().cloned() {
             let mut out = first_found;
@@ -377,7 +461,11 @@ impl Resolver {
         } else {
             first.starts_with(|c: char| c.is_ascii_uppercase())
         };
-        ResolvedPath { path: segs.join("::"), alternatives: vec![], local }
+        ResolvedPath {
+            path: segs.join("::"),
+            alternatives: vec![],
+            local,
+        }
     }
 
     /// An alias target may itself start with a name brought in by another `use`
@@ -385,11 +473,19 @@ impl Resolver {
     fn finish_alias(&self, joined: String, depth: u8) -> ResolvedPath {
         let first = joined.split("::").next().unwrap_or("");
         if first == "crate" {
-            return ResolvedPath { path: joined, alternatives: vec![], local: true };
+            return ResolvedPath {
+                path: joined,
+                alternatives: vec![],
+                local: true,
+            };
         }
         if self.externs.is_extern(first) || depth >= 4 {
             let segs: Vec<&str> = joined.split("::").collect();
-            return ResolvedPath { path: self.apply_rename(&segs), alternatives: vec![], local: false };
+            return ResolvedPath {
+                path: self.apply_rename(&segs),
+                alternatives: vec![],
+                local: false,
+            };
         }
         let segs: Vec<&str> = joined.split("::").collect();
         let mut again = self.resolve_depth(&segs, depth + 1);
@@ -488,13 +584,21 @@ mod tests {
         let file: syn::File = syn::parse_str("use sess::MemoryStore;").unwrap();
         let externs = Arc::new(ExternNames {
             crates: ["sess".to_string()].into_iter().collect(),
-            renames: [("sess".to_string(), "tower_sessions".to_string())].into_iter().collect(),
+            renames: [("sess".to_string(), "tower_sessions".to_string())]
+                .into_iter()
+                .collect(),
         });
         let scope = ImportScope::collect(&file.items, "crate", &externs);
         let mut r = Resolver::new(externs);
         r.push_module(scope);
-        assert_eq!(resolve(&r, "MemoryStore::default").path, "tower_sessions::MemoryStore::default");
-        assert_eq!(resolve(&r, "sess::MemoryStore").path, "tower_sessions::MemoryStore");
+        assert_eq!(
+            resolve(&r, "MemoryStore::default").path,
+            "tower_sessions::MemoryStore::default"
+        );
+        assert_eq!(
+            resolve(&r, "sess::MemoryStore").path,
+            "tower_sessions::MemoryStore"
+        );
     }
 
     #[test]

@@ -33,7 +33,13 @@ pub fn parse_lazy_static(tokens: TokenStream) -> Option<Vec<MacroStatic>> {
             let _: Token![=] = input.parse()?;
             let expr: Expr = input.parse()?;
             let _: Token![;] = input.parse()?;
-            out.push(MacroStatic { attrs, static_token, ident, ty, expr });
+            out.push(MacroStatic {
+                attrs,
+                static_token,
+                ident,
+                ty,
+                expr,
+            });
         }
         Ok(out)
     };
@@ -59,7 +65,13 @@ pub fn parse_thread_local(tokens: TokenStream) -> Option<Vec<MacroStatic>> {
             if !input.is_empty() {
                 let _: Token![;] = input.parse()?;
             }
-            out.push(MacroStatic { attrs, static_token, ident, ty, expr });
+            out.push(MacroStatic {
+                attrs,
+                static_token,
+                ident,
+                ty,
+                expr,
+            });
         }
         Ok(out)
     };
@@ -70,7 +82,13 @@ pub fn parse_thread_local(tokens: TokenStream) -> Option<Vec<MacroStatic>> {
 pub fn parse_select(tokens: TokenStream) -> Option<Vec<Expr>> {
     let parser = |input: ParseStream| -> syn::Result<Vec<Expr>> {
         let mut out = Vec::new();
-        if input.peek(Ident) && input.fork().parse::<Ident>().map(|i| i == "biased").unwrap_or(false) {
+        if input.peek(Ident)
+            && input
+                .fork()
+                .parse::<Ident>()
+                .map(|i| i == "biased")
+                .unwrap_or(false)
+        {
             let _: Ident = input.parse()?;
             let _: Token![;] = input.parse()?;
         }
@@ -121,25 +139,58 @@ pub fn parse_generic(tokens: &TokenStream) -> Option<MacroBody> {
     if let Ok(v) = repeat.parse2(tokens.clone()) {
         return Some(MacroBody::Exprs(v));
     }
-    syn::Block::parse_within.parse2(tokens.clone()).ok().map(MacroBody::Stmts)
+    syn::Block::parse_within
+        .parse2(tokens.clone())
+        .ok()
+        .map(MacroBody::Stmts)
 }
 
-/// String literals anywhere in a token stream, with their spans (for bodies that are not Rust).
-pub fn string_literals(tokens: &TokenStream, out: &mut Vec<(String, proc_macro2::Span)>, depth: u8) {
+/// String literals anywhere in a token stream (for bodies that are not Rust).
+pub fn string_literals(tokens: &TokenStream, out: &mut Vec<String>, depth: u8) {
     if depth > 64 {
         return;
     }
     for tt in tokens.clone() {
         match tt {
             TokenTree::Literal(lit) => {
-                if let Ok(s) = syn::parse2::<syn::LitStr>(TokenTree::Literal(lit.clone()).into()) {
-                    out.push((s.value(), lit.span()));
+                // Only string literals; numbers would be parsed (into big integers) for nothing.
+                let repr = lit.to_string();
+                if (repr.starts_with('"') || repr.starts_with("r\"") || repr.starts_with("r#"))
+                    && let syn::Lit::Str(s) = syn::Lit::new(lit)
+                {
+                    out.push(s.value());
                 }
             }
             TokenTree::Group(g) => string_literals(&g.stream(), out, depth + 1),
             _ => {}
         }
     }
+}
+
+/// Macros whose bodies are read as Rust: they run code (`join!`, `select!`, `stream!`), or
+/// wrap calls whose arguments matter. Any other macro is only scanned for string literals:
+/// bodies of formatting, logging, code generation and crate DSLs (windows-sys alone has tens
+/// of thousands of `link!` calls) cost far more to re-parse than they could reveal.
+pub fn body_is_code(name: &str) -> bool {
+    matches!(
+        name,
+        "join"
+            | "try_join"
+            | "pin"
+            | "stream"
+            | "try_stream"
+            | "spawn"
+            | "block_on"
+            | "dbg"
+            | "task_local"
+            | "timeout"
+            | "retry"
+            | "with_context"
+            | "scope"
+            | "rt_main"
+            | "tracing_instrument"
+            | "defer"
+    )
 }
 
 #[cfg(test)]
@@ -168,6 +219,13 @@ mod tests {
         let items = parse_thread_local(body).unwrap();
         assert_eq!(items.len(), 2);
         assert_eq!(items[1].ident, "N");
+    }
+
+    #[test]
+    fn string_literals_of_any_body() {
+        let mut out = Vec::new();
+        string_literals(&quote! { "a", 1, r"b", (x, "c\n"), b"bytes" }, &mut out, 0);
+        assert_eq!(out, ["a", "b", "c\n"]);
     }
 
     #[test]

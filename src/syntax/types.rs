@@ -73,7 +73,12 @@ impl Ty {
     /// A type named by a path with explicit arguments (used when inferring from expressions).
     pub fn named(full: String, local: bool, args: Vec<Ty>) -> Ty {
         let name = full.rsplit("::").next().unwrap_or(&full).to_string();
-        Ty::Path(Box::new(TyPath { full, name, args, local }))
+        Ty::Path(Box::new(TyPath {
+            full,
+            name,
+            args,
+            local,
+        }))
     }
 
     /// Renders without spaces; `full` uses resolved paths, otherwise last segments only.
@@ -142,14 +147,35 @@ impl Ty {
         out
     }
 
-    /// True when some path in the type could be a crate-local alias (so matching must wait
-    /// for the crate's alias table).
-    pub fn has_local_path(&self) -> bool {
+    /// Does `f` hold for some path in the type (at any depth)?
+    pub fn any_path(&self, f: &mut dyn FnMut(&TyPath) -> bool) -> bool {
         match self {
-            Ty::Path(p) => p.local || p.args.iter().any(Ty::has_local_path),
-            Ty::Ref(i) | Ty::Slice(i) => i.has_local_path(),
-            Ty::Tuple(items) => items.iter().any(Ty::has_local_path),
-            Ty::Dyn(b) => b.iter().any(|p| p.args.iter().any(Ty::has_local_path)),
+            Ty::Path(p) => f(p) || p.args.iter().any(|a| a.any_path(f)),
+            Ty::Ref(i) | Ty::Slice(i) => i.any_path(f),
+            Ty::Tuple(items) => items.iter().any(|t| t.any_path(f)),
+            Ty::Dyn(b) => b
+                .iter()
+                .any(|p| f(p) || p.args.iter().any(|a| a.any_path(f))),
+            _ => false,
+        }
+    }
+
+    /// True when some crate-local path in the type is named like one of the crate's `type`
+    /// aliases (so matching must wait until the alias definitions are known).
+    pub fn mentions_alias(&self, alias_names: &std::collections::HashSet<String>) -> bool {
+        if alias_names.is_empty() {
+            return false;
+        }
+        match self {
+            Ty::Path(p) => {
+                (p.local && alias_names.contains(&p.name))
+                    || p.args.iter().any(|a| a.mentions_alias(alias_names))
+            }
+            Ty::Ref(i) | Ty::Slice(i) => i.mentions_alias(alias_names),
+            Ty::Tuple(items) => items.iter().any(|t| t.mentions_alias(alias_names)),
+            Ty::Dyn(b) => b
+                .iter()
+                .any(|p| p.args.iter().any(|a| a.mentions_alias(alias_names))),
             _ => false,
         }
     }
@@ -162,19 +188,35 @@ impl Ty {
         }
         match self {
             Ty::Path(p) => {
-                let args: Vec<Ty> = p.args.iter().map(|a| a.expand_aliases(aliases, depth)).collect();
-                if p.local {
-                    if let Some(def) = aliases.get(&p.name) {
-                        let subst: HashMap<&str, &Ty> =
-                            def.params.iter().map(String::as_str).zip(args.iter()).collect();
-                        return def.ty.substitute(&subst).expand_aliases(aliases, depth + 1);
-                    }
+                let args: Vec<Ty> = p
+                    .args
+                    .iter()
+                    .map(|a| a.expand_aliases(aliases, depth))
+                    .collect();
+                if p.local
+                    && let Some(def) = aliases.get(&p.name)
+                {
+                    let subst: HashMap<&str, &Ty> = def
+                        .params
+                        .iter()
+                        .map(String::as_str)
+                        .zip(args.iter())
+                        .collect();
+                    return def.ty.substitute(&subst).expand_aliases(aliases, depth + 1);
                 }
-                Ty::Path(Box::new(TyPath { args, ..(**p).clone() }))
+                Ty::Path(Box::new(TyPath {
+                    args,
+                    ..(**p).clone()
+                }))
             }
             Ty::Ref(i) => Ty::Ref(Box::new(i.expand_aliases(aliases, depth))),
             Ty::Slice(i) => Ty::Slice(Box::new(i.expand_aliases(aliases, depth))),
-            Ty::Tuple(items) => Ty::Tuple(items.iter().map(|t| t.expand_aliases(aliases, depth)).collect()),
+            Ty::Tuple(items) => Ty::Tuple(
+                items
+                    .iter()
+                    .map(|t| t.expand_aliases(aliases, depth))
+                    .collect(),
+            ),
             other => other.clone(),
         }
     }
@@ -185,13 +227,17 @@ impl Ty {
         }
         match self {
             Ty::Path(p) => {
-                if p.args.is_empty() && p.full == p.name {
-                    if let Some(t) = subst.get(p.name.as_str()) {
-                        return (*t).clone();
-                    }
+                if p.args.is_empty()
+                    && p.full == p.name
+                    && let Some(t) = subst.get(p.name.as_str())
+                {
+                    return (*t).clone();
                 }
                 let args = p.args.iter().map(|a| a.substitute(subst)).collect();
-                Ty::Path(Box::new(TyPath { args, ..(**p).clone() }))
+                Ty::Path(Box::new(TyPath {
+                    args,
+                    ..(**p).clone()
+                }))
             }
             Ty::Ref(i) => Ty::Ref(Box::new(i.substitute(subst))),
             Ty::Slice(i) => Ty::Slice(Box::new(i.substitute(subst))),
@@ -214,6 +260,80 @@ impl Ty {
             Ty::Ref(i) | Ty::Slice(i) => i.local_names(out),
             Ty::Tuple(items) => items.iter().for_each(|t| t.local_names(out)),
             _ => {}
+        }
+    }
+}
+
+/// The names in a type (last segments and resolved paths), plus the words of the crate aliases
+/// it names: what type patterns' words are looked for in before anything is rendered.
+pub struct TypeWords<'t> {
+    pub names: Vec<&'t str>,
+    pub fulls: Vec<&'t str>,
+    /// Words of the definitions of crate aliases the type names (empty: it names none).
+    pub alias: Vec<&'t str>,
+}
+
+impl<'t> TypeWords<'t> {
+    pub fn of(
+        ty: &'t Ty,
+        aliases: &'t std::collections::HashMap<String, Vec<String>>,
+    ) -> TypeWords<'t> {
+        let mut w = TypeWords {
+            names: Vec::new(),
+            fulls: Vec::new(),
+            alias: Vec::new(),
+        };
+        ty.collect_words(&mut w, aliases);
+        w
+    }
+}
+
+impl Ty {
+    fn collect_words<'t>(
+        &'t self,
+        w: &mut TypeWords<'t>,
+        aliases: &'t std::collections::HashMap<String, Vec<String>>,
+    ) {
+        let path = |p: &'t TyPath, w: &mut TypeWords<'t>| {
+            w.names.push(&p.name);
+            w.fulls.push(&p.full);
+            if p.local
+                && let Some(words) = aliases.get(&p.name)
+            {
+                w.alias.extend(words.iter().map(String::as_str));
+            }
+        };
+        match self {
+            Ty::Path(p) => {
+                path(p, w);
+                p.args.iter().for_each(|a| a.collect_words(w, aliases));
+            }
+            Ty::Ref(i) | Ty::Slice(i) => i.collect_words(w, aliases),
+            Ty::Tuple(items) => items.iter().for_each(|t| t.collect_words(w, aliases)),
+            Ty::Dyn(b) => {
+                for p in b {
+                    path(p, w);
+                    p.args.iter().for_each(|a| a.collect_words(w, aliases));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A type rendered once for every glob that will test it: the type and what its wrappers
+/// hold, each as last-segment names (`Mutex<HashMap<K,V>>`) and as resolved paths.
+pub struct RenderedTy {
+    pub short: Vec<String>,
+    pub full: Vec<String>,
+}
+
+impl RenderedTy {
+    pub fn new(ty: &Ty, is_wrapper: &dyn Fn(&str) -> bool) -> RenderedTy {
+        let layers = ty.look_through(is_wrapper);
+        RenderedTy {
+            short: layers.iter().map(|t| t.rendered(false)).collect(),
+            full: layers.iter().map(|t| t.rendered(true)).collect(),
         }
     }
 }
@@ -249,8 +369,7 @@ fn bounds(
 /// Resolves a type path and keeps the generic arguments of its last segment.
 pub fn path_to_typath(path: &syn::Path, r: &Resolver) -> Option<TyPath> {
     let last = path.segments.last()?;
-    let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    let resolved = r.resolve_segments(&segs, path.leading_colon.is_some());
+    let resolved = r.resolve_path(path);
     let args = generic_args(&last.arguments, r);
     Some(TyPath {
         full: resolved.path,
@@ -290,17 +409,35 @@ mod tests {
 
     #[test]
     fn renders_short_and_full() {
-        let t = ty("Arc<RwLock<HashMap<Uuid, User>>>", "use std::sync::{Arc, RwLock};");
+        let t = ty(
+            "Arc<RwLock<HashMap<Uuid, User>>>",
+            "use std::sync::{Arc, RwLock};",
+        );
         assert_eq!(t.rendered(false), "Arc<RwLock<HashMap<Uuid,User>>>");
-        assert_eq!(t.rendered(true), "std::sync::Arc<std::sync::RwLock<HashMap<Uuid,User>>>");
+        assert_eq!(
+            t.rendered(true),
+            "std::sync::Arc<std::sync::RwLock<HashMap<Uuid,User>>>"
+        );
     }
 
     #[test]
     fn looks_through_wrappers() {
         let t = ty("&'static Lazy<Mutex<Vec<u8>>>", "");
         let wrappers = |n: &str| matches!(n, "Lazy" | "Mutex");
-        let seen: Vec<String> = t.look_through(&wrappers).iter().map(|t| t.rendered(false)).collect();
-        assert_eq!(seen, ["&Lazy<Mutex<Vec<u8>>>", "Lazy<Mutex<Vec<u8>>>", "Mutex<Vec<u8>>", "Vec<u8>"]);
+        let seen: Vec<String> = t
+            .look_through(&wrappers)
+            .iter()
+            .map(|t| t.rendered(false))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                "&Lazy<Mutex<Vec<u8>>>",
+                "Lazy<Mutex<Vec<u8>>>",
+                "Mutex<Vec<u8>>",
+                "Vec<u8>"
+            ]
+        );
     }
 
     #[test]
@@ -308,7 +445,10 @@ mod tests {
         let mut aliases = HashMap::new();
         aliases.insert(
             "Db".to_string(),
-            AliasDef { params: vec!["T".into()], ty: ty("Arc<RwLock<HashMap<u64, T>>>", "") },
+            AliasDef {
+                params: vec!["T".into()],
+                ty: ty("Arc<RwLock<HashMap<u64, T>>>", ""),
+            },
         );
         let t = ty("Db<Todo>", "").expand_aliases(&aliases, 0);
         assert_eq!(t.rendered(false), "Arc<RwLock<HashMap<u64,Todo>>>");
@@ -317,7 +457,13 @@ mod tests {
     #[test]
     fn alias_cycles_terminate() {
         let mut aliases = HashMap::new();
-        aliases.insert("A".to_string(), AliasDef { params: vec![], ty: ty("Vec<A>", "") });
+        aliases.insert(
+            "A".to_string(),
+            AliasDef {
+                params: vec![],
+                ty: ty("Vec<A>", ""),
+            },
+        );
         let t = ty("A", "").expand_aliases(&aliases, 0);
         assert!(t.rendered(false).starts_with("Vec<Vec<"));
     }

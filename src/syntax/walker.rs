@@ -3,7 +3,8 @@
 //! calls, and offers every node to the rule blocks of its kind; nodes that pass what can be
 //! decided here become candidates for the crate-level step.
 
-use std::collections::HashMap;
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Attribute, Expr, ExprCall, ExprMethodCall, FnArg, ImplItem, Item, Macro, Stmt};
 
+use crate::engine::aliases::AliasWords;
 use crate::engine::local_match::{self, ChainLink, Node, Outcome};
 use crate::rules::compile::{Block, CtxSet, RuleSet};
 use crate::rules::kinds::NodeKind;
@@ -22,7 +24,7 @@ use super::exprs::{infer_type, pattern_name, string_values, strip};
 use super::facts::{Candidate, FileFacts, Roots, ScopeFact};
 use super::imports::{ExternNames, ImportScope, ResolvedPath, Resolver};
 use super::macros::{self, MacroBody};
-use super::types::{AliasDef, Ty};
+use super::types::{AliasDef, RenderedTy, Ty};
 
 /// What the walker needs to know about the file besides its text.
 pub struct FileInput<'a> {
@@ -32,6 +34,8 @@ pub struct FileInput<'a> {
     pub module_path: String,
     /// Crate-relative path with `/`, for `files` globs of contexts.
     pub rel_path: &'a str,
+    /// The crate's `type` aliases and the words of their definitions (see `engine::aliases`).
+    pub alias_words: &'a AliasWords,
 }
 
 pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFacts {
@@ -60,7 +64,9 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
         name_ids: HashMap::new(),
         fn_name_file_ok,
         matches: Vec::new(),
+        block_buf: Vec::new(),
         impl_self: None,
+        alias_words: input.alias_words,
     };
     let module = ImportScope::collect(&file.items, &input.module_path, &input.externs);
     w.note_usage_of_scope(&module);
@@ -70,7 +76,7 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
     for item in &file.items {
         w.visit_item(item);
     }
-    w.facts
+    w.finish()
 }
 
 struct Walker<'a> {
@@ -87,18 +93,58 @@ struct Walker<'a> {
     /// Per context: does this file satisfy its `files` (for fn-name contexts such as `main`)?
     fn_name_file_ok: Vec<bool>,
     matches: Vec<usize>,
+    block_buf: Vec<usize>,
     /// Name of the type whose `impl` encloses the current fn (fn table keys are `Type::fn`).
     impl_self: Option<String>,
+    alias_words: &'a AliasWords,
+}
+
+/// A fn parameter with its type resolved (and rendered once, if anything asks).
+struct Param<'p> {
+    pat: &'p syn::PatType,
+    ty: Ty,
+    rendered: OnceCell<RenderedTy>,
+}
+
+impl Param<'_> {
+    fn rendered(&self, wrappers: &HashSet<String>) -> &RenderedTy {
+        self.rendered
+            .get_or_init(|| RenderedTy::new(&self.ty, &|n: &str| wrappers.contains(n)))
+    }
+}
+
+fn wrappers_of(rules: &RuleSet) -> &HashSet<String> {
+    &rules.wrappers
 }
 
 /// What a node offers beyond `Node`: where it is and what the message may mention.
-struct Site {
-    range: Range<usize>,
-    /// A narrower range to use when `range` spans several lines.
-    narrow: Option<Range<usize>>,
-    owner: Option<String>,
-    via_alias: Option<String>,
-    roots: Roots,
+///
+/// Positions are computed only if a candidate is made (`span` is called at most once): asking
+/// proc-macro2 for byte offsets, or syn for the span of a type, costs more than most matching.
+struct Site<'s, F: FnOnce() -> (Range<usize>, Option<Range<usize>>)> {
+    /// Byte range of the node, and a narrower one to use when it spans several lines.
+    span: F,
+    owner: Option<&'s str>,
+    via_alias: Option<&'s str>,
+    /// Where reachability starts; `None` is the current scope.
+    roots: Option<Roots>,
+}
+
+fn byte_range(span: Span) -> Range<usize> {
+    span.byte_range()
+}
+
+/// `start` to `end`, and `start` to `narrow_end` for when that spans lines.
+fn span_pair(
+    start: Span,
+    end: Span,
+    narrow_end: Option<Span>,
+) -> (Range<usize>, Option<Range<usize>>) {
+    let s = byte_range(start).start;
+    (
+        s..byte_range(end).end,
+        narrow_end.map(|n| s..byte_range(n).end),
+    )
 }
 
 impl Walker<'_> {
@@ -132,13 +178,19 @@ impl Walker<'_> {
         id
     }
 
+    /// Records a call; duplicates are removed once the file is done (`finish`).
     fn add_callee(&mut self, name: &str) {
         let id = self.intern(name);
         let scope = self.current_scope() as usize;
-        let callees = &mut self.facts.scopes[scope].callees;
-        if !callees.contains(&id) {
-            callees.push(id);
+        self.facts.scopes[scope].callees.push(id);
+    }
+
+    fn finish(mut self) -> FileFacts {
+        for s in &mut self.facts.scopes {
+            s.callees.sort_unstable();
+            s.callees.dedup();
         }
+        self.facts
     }
 
     fn hit(&mut self, predicate: usize) {
@@ -148,10 +200,6 @@ impl Walker<'_> {
         if !hits.contains(&p) {
             hits.push(p);
         }
-    }
-
-    fn byte_range(&self, span: Span) -> Range<usize> {
-        span.byte_range()
     }
 
     fn item_path(&self) -> String {
@@ -166,7 +214,9 @@ impl Walker<'_> {
     // ---- facts about calls, strings and paths -------------------------------------------
 
     fn note_usage(&mut self, path: &str) {
-        let Some(set) = &self.rules.usage.globs else { return };
+        let Some(set) = &self.rules.usage.globs else {
+            return;
+        };
         set.matches_into(path, &mut self.matches);
         for &i in &self.matches {
             self.facts.usage_hits[self.rules.usage.owner[i]] = true;
@@ -177,7 +227,12 @@ impl Walker<'_> {
         if self.rules.usage.globs.is_none() {
             return;
         }
-        let targets: Vec<String> = scope.aliases.values().chain(scope.globs.iter()).cloned().collect();
+        let targets: Vec<String> = scope
+            .aliases
+            .values()
+            .chain(scope.globs.iter())
+            .cloned()
+            .collect();
         for t in targets {
             self.note_usage(&t);
             self.note_usage(&format!("{t}::*"));
@@ -190,8 +245,11 @@ impl Walker<'_> {
         }
         match ty {
             Ty::Path(p) => {
-                let full = p.full.clone();
-                self.note_usage(&full);
+                // Imported names were noted at their `use`; a qualified path is noted here.
+                if p.full.contains("::") && !p.full.starts_with("crate::") {
+                    let full = p.full.clone();
+                    self.note_usage(&full);
+                }
                 for a in &p.args {
                     self.note_type_usage(a);
                 }
@@ -212,7 +270,11 @@ impl Walker<'_> {
     fn note_call(&mut self, rendered: &str) {
         if let Some(set) = &self.rules.predicates.calls {
             set.matches_into(rendered, &mut self.matches);
-            let owners: Vec<usize> = self.matches.iter().map(|&i| self.rules.predicates.call_owner[i]).collect();
+            let owners: Vec<usize> = self
+                .matches
+                .iter()
+                .map(|&i| self.rules.predicates.call_owner[i])
+                .collect();
             for o in owners {
                 self.hit(o);
             }
@@ -222,7 +284,11 @@ impl Walker<'_> {
     fn note_loop_call(&mut self, rendered: &str) {
         if let Some(set) = &self.rules.predicates.loop_calls {
             set.matches_into(rendered, &mut self.matches);
-            let owners: Vec<usize> = self.matches.iter().map(|&i| self.rules.predicates.loop_owner[i]).collect();
+            let owners: Vec<usize> = self
+                .matches
+                .iter()
+                .map(|&i| self.rules.predicates.loop_owner[i])
+                .collect();
             for o in owners {
                 self.hit(o);
             }
@@ -231,7 +297,14 @@ impl Walker<'_> {
 
     fn note_string(&mut self, value: &str) {
         if let Some(set) = &self.rules.predicates.strings {
-            let owners: Vec<usize> = set.matches(value).into_iter().map(|i| self.rules.predicates.string_owner[i]).collect();
+            if !set.is_match(value) {
+                return;
+            }
+            let owners: Vec<usize> = set
+                .matches(value)
+                .into_iter()
+                .map(|i| self.rules.predicates.string_owner[i])
+                .collect();
             for o in owners {
                 self.hit(o);
             }
@@ -239,8 +312,7 @@ impl Walker<'_> {
     }
 
     fn resolve_path(&self, path: &syn::Path) -> ResolvedPath {
-        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        self.resolver.resolve_segments(&segs, path.leading_colon.is_some())
+        self.resolver.resolve_path(path)
     }
 
     // ---- contexts ------------------------------------------------------------------------
@@ -263,82 +335,120 @@ impl Walker<'_> {
             }
             let resolved = self.resolve_path(a.path());
             for (bit, c) in self.rules.contexts.iter().enumerate() {
-                if let Some(g) = &c.attribute {
-                    if g.is_match(&resolved.path) || resolved.alternatives.iter().any(|p| g.is_match(p)) {
-                        set |= 1 << bit;
-                    }
+                if let Some(g) = &c.attribute
+                    && (g.is_match(&resolved.path)
+                        || resolved.alternatives.iter().any(|p| g.is_match(p)))
+                {
+                    set |= 1 << bit;
                 }
             }
         }
         set
     }
 
-    fn fn_contexts(&mut self, attrs: &[Attribute], sig: &syn::Signature) -> CtxSet {
+    fn fn_contexts(
+        &mut self,
+        attrs: &[Attribute],
+        sig: &syn::Signature,
+        params: &[Param],
+    ) -> CtxSet {
         let mut set = self.attribute_contexts(attrs);
         let name = sig.ident.to_string();
         for (bit, c) in self.rules.contexts.iter().enumerate() {
-            if let Some(re) = &c.fn_name {
-                if self.fn_name_file_ok[bit] && re.is_match(&name) {
+            if let Some(re) = &c.fn_name
+                && self.fn_name_file_ok[bit]
+                && re.is_match(&name)
+            {
+                set |= 1 << bit;
+            }
+        }
+        for p in params {
+            for (bit, c) in self.rules.contexts.iter().enumerate() {
+                if let Some(tg) = &c.param_type
+                    && tg.may_match(&p.ty)
+                    && tg.matches_rendered(p.rendered(wrappers_of(self.rules)))
+                {
                     set |= 1 << bit;
                 }
             }
-        }
-        for input in &sig.inputs {
-            let FnArg::Typed(pt) = input else { continue };
-            let ty = Ty::from_syn(&pt.ty, &self.resolver);
-            for (bit, c) in self.rules.contexts.iter().enumerate() {
-                if let Some(tg) = &c.param_type {
-                    if tg.matches(&ty, &self.rules.wrappers) {
-                        set |= 1 << bit;
-                    }
-                }
-            }
-            self.note_app_state(&ty);
+            self.note_app_state(p);
         }
         set
     }
 
     /// `State<Arc<AppState>>` as a parameter makes `AppState` application state.
-    fn note_app_state(&mut self, ty: &Ty) {
-        let Some(ex) = &self.rules.app_state_extractors else { return };
-        let wrappers = &self.rules.wrappers;
-        let chain = ty.look_through(&|n: &str| wrappers.contains(n));
-        let mut buf = String::new();
-        let found = chain.iter().any(|t| {
-            let mut hit = false;
-            if let Some(s) = &ex.short {
-                buf.clear();
-                t.render(false, &mut buf);
-                hit |= s.is_match(&buf);
-            }
-            if let Some(f) = &ex.full {
-                buf.clear();
-                t.render(true, &mut buf);
-                hit |= f.is_match(&buf);
-            }
-            hit
-        });
-        if !found {
+    fn note_app_state(&mut self, p: &Param) {
+        let Some(ex) = &self.rules.app_state_extractors else {
+            return;
+        };
+        if !ex.may_match(&p.ty) || !ex.matches_rendered(p.rendered(wrappers_of(self.rules))) {
             return;
         }
-        if let Some(Ty::Path(inner)) = chain.last() {
-            if inner.local {
-                self.facts.app_state.push(inner.name.clone());
-            }
+        let wrappers = &self.rules.wrappers;
+        let layers = p.ty.look_through(&|n: &str| wrappers.contains(n));
+        if let Some(Ty::Path(inner)) = layers.last()
+            && inner.local
+        {
+            self.facts.app_state.push(inner.name.clone());
         }
     }
 
     // ---- offering nodes to rules -------------------------------------------------------------
 
-    fn offer(&mut self, node: &Node, site: Site) {
-        let kind = node.kind.index();
+    /// The blocks of `kind` that may match a node with this name and path (usually none).
+    fn blocks_for(
+        &mut self,
+        kind: NodeKind,
+        name: Option<&str>,
+        path: Option<&ResolvedPath>,
+    ) -> Vec<usize> {
+        let mut paths: Vec<&str> = Vec::new();
+        if let Some(p) = path {
+            paths.push(&p.path);
+            paths.extend(p.alternatives.iter().map(String::as_str));
+        }
+        let mut blocks = std::mem::take(&mut self.block_buf);
+        self.rules.prefilter[kind.index()].candidates(name, &paths, &mut self.matches, &mut blocks);
+        blocks
+    }
+
+    fn offer<F: FnOnce() -> (Range<usize>, Option<Range<usize>>)>(
+        &mut self,
+        node: &Node,
+        site: Site<F>,
+    ) {
+        let blocks = self.blocks_for(node.kind, node.name, node.path);
+        self.offer_blocks(node, site, blocks);
+    }
+
+    fn offer_blocks<F: FnOnce() -> (Range<usize>, Option<Range<usize>>)>(
+        &mut self,
+        node: &Node,
+        site: Site<F>,
+        blocks: Vec<usize>,
+    ) {
         let mut loc_cache: Option<Location> = None;
-        for &b in &self.rules.blocks_by_kind[kind] {
+        let mut span = Some(site.span);
+        let roots = site.roots.unwrap_or_else(|| Roots {
+            scopes: vec![self.current_scope()],
+            callees: vec![],
+        });
+        for &b in &blocks {
             let block: &Block = &self.rules.blocks[b];
-            let Outcome::Yes { deferred_type } = local_match::check(block, node, &self.rules.wrappers) else {
+            let Outcome::Yes { deferred_type } =
+                local_match::check(block, node, &self.rules.wrappers)
+            else {
                 continue;
             };
-            let loc = *loc_cache.get_or_insert_with(|| self.location(&site));
+            let loc = match loc_cache {
+                Some(l) => l,
+                None => {
+                    let (range, narrow) = (span.take().expect("computed once"))();
+                    let l = self.location(range, narrow);
+                    loc_cache = Some(l);
+                    l
+                }
+            };
             let snippet: Box<str> = self.src.line_text(loc.line).trim().into();
             let type_text = node.ty.map(|t| t.rendered(false).into_boxed_str());
             self.facts.candidates.push(Candidate {
@@ -350,43 +460,59 @@ impl Walker<'_> {
                 name: node.name.map(Into::into),
                 type_text,
                 path: node.path.map(|p| p.path.clone().into_boxed_str()),
-                deferred_type: if deferred_type { node.ty.cloned() } else { None },
-                owner: site.owner.clone().map(Into::into),
-                via_alias: site.via_alias.clone().map(Into::into),
-                roots: site.roots.clone(),
+                deferred_type: if deferred_type {
+                    node.ty.cloned()
+                } else {
+                    None
+                },
+                owner: site.owner.map(Into::into),
+                via_alias: site.via_alias.map(Into::into),
+                roots: roots.clone(),
             });
         }
+        self.block_buf = blocks;
     }
 
-    fn location(&self, site: &Site) -> Location {
-        let loc = self.src.location(site.range.clone());
-        match &site.narrow {
-            Some(n) if loc.end_line != loc.line => self.src.location(n.clone()),
+    fn location(&self, range: Range<usize>, narrow: Option<Range<usize>>) -> Location {
+        let loc = self.src.location(range);
+        match narrow {
+            Some(n) if loc.end_line != loc.line => self.src.location(n),
             _ => loc,
         }
     }
 
-    /// Passing a fn or closure to a `passed-to` call puts it in that context.
-    fn offer_passed_to(&mut self, node: &Node, roots: &Roots) {
-        if roots.scopes.is_empty() && roots.callees.is_empty() {
-            return;
-        }
+    /// Contexts conferred on what is passed to this node (`passed-to` blocks), as a bit set.
+    fn passed_to_matches(&self, node: &Node) -> CtxSet {
+        let mut set = 0;
         for &i in &self.rules.passed_to_by_kind[node.kind.index()] {
             let (bit, block) = &self.rules.passed_to[i];
             if let Outcome::Yes { .. } = local_match::check(block, node, &self.rules.wrappers) {
-                for &s in &roots.scopes {
-                    self.facts.scopes[s as usize].contexts |= 1 << bit;
-                }
-                for &c in &roots.callees {
-                    self.facts.registrations.push((c, 1 << bit));
-                }
+                set |= 1 << bit;
             }
+        }
+        set
+    }
+
+    /// Passing a fn or closure to a `passed-to` call puts it in that context.
+    fn confer(&mut self, contexts: CtxSet, roots: &Roots) {
+        if contexts == 0 {
+            return;
+        }
+        for &s in &roots.scopes {
+            self.facts.scopes[s as usize].contexts |= contexts;
+        }
+        for &c in &roots.callees {
+            self.facts.registrations.push((c, contexts));
         }
     }
 
     /// Fns and closures an argument list hands over: closures and async blocks (scopes created
     /// while visiting the args), and same-crate fns named or called there.
-    fn arg_roots<'e>(&mut self, args: impl Iterator<Item = &'e Expr>, first_new_scope: usize) -> Roots {
+    fn arg_roots<'e>(
+        &mut self,
+        args: impl Iterator<Item = &'e Expr>,
+        first_new_scope: usize,
+    ) -> Roots {
         let parent = self.current_scope();
         let scopes = (first_new_scope..self.facts.scopes.len())
             .filter(|&s| self.facts.scopes[s].parent == Some(parent))
@@ -407,10 +533,21 @@ impl Walker<'_> {
         }
         match strip(e) {
             Expr::Path(p) => {
-                let r = self.resolve_path(&p.path);
-                let is_fn_like = p.path.segments.last().is_some_and(|s| s.ident.to_string().starts_with(|c: char| c.is_lowercase() || c == '_'));
-                if r.local && is_fn_like {
-                    out.push(self.intern(&callee_key(&r.path)));
+                let Some(last) = p.path.segments.last() else {
+                    return;
+                };
+                let name = last.ident.to_string();
+                if !name.starts_with(|c: char| c.is_lowercase() || c == '_') {
+                    return;
+                }
+                if p.path.segments.len() == 1 {
+                    // A variable or a fn of this crate; the crate's fn table tells later.
+                    out.push(self.intern(&name));
+                } else {
+                    let r = self.resolve_path(&p.path);
+                    if r.local {
+                        out.push(self.intern(&callee_key(&r.path)));
+                    }
                 }
             }
             Expr::Call(c) => {
@@ -431,9 +568,10 @@ impl Walker<'_> {
     }
 
     fn chain_link(&self, m: &ExprMethodCall) -> ChainLink {
-        let r = self.byte_range(m.paren_token.span.join());
-        let inner = (r.start + 1).min(r.end)..r.end.saturating_sub(1).max(r.start);
-        ChainLink { name: m.method.to_string(), args: inner }
+        ChainLink {
+            name: m.method.to_string(),
+            args: m.paren_token.span.join(),
+        }
     }
 
     fn literals_of<'e>(&self, args: impl Iterator<Item = &'e Expr>) -> Vec<String> {
@@ -467,31 +605,62 @@ impl Walker<'_> {
         for alt in resolved.alternatives.clone() {
             self.note_call(&alt);
         }
-        self.note_usage(&resolved.path);
-        let last = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        // Imported names were noted at their `use`; only fully written paths add usage here.
+        if p.path.segments.len() > 1 {
+            self.note_usage(&resolved.path);
+        }
+        let last = p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
         if resolved.local {
             self.add_callee(&callee_key(&resolved.path));
         }
-        let roots = self.arg_roots(call.args.iter(), first_new);
-        let literals = self.literals_of(call.args.iter());
-        let node = Node {
+        // Most calls concern no rule: decide that before gathering arguments.
+        let blocks = self.blocks_for(NodeKind::Call, Some(&last), Some(&resolved));
+        let mut node = Node {
             kind: NodeKind::Call,
             name: Some(&last),
             ty: None,
             path: Some(&resolved),
             receiver: None,
-            literals: &literals,
+            literals: &[],
             chain,
             chain_before: &[],
             mutable: false,
             source: self.src.text(),
+            rendered: OnceCell::new(),
+            alias_words: self.alias_words,
+            words: OnceCell::new(),
         };
-        self.offer_passed_to(&node, &roots);
-        let start = self.byte_range(p.span()).start;
-        let func_end = self.byte_range(p.span()).end;
-        let end = self.byte_range(call.paren_token.span.close()).end;
-        let site = Site { range: start..end, narrow: Some(start..func_end), owner: None, via_alias: None, roots };
-        self.offer(&node, site);
+        let passed_to = self.passed_to_matches(&node);
+        if blocks.is_empty() && passed_to == 0 {
+            self.block_buf = blocks;
+            return;
+        }
+        let roots = self.arg_roots(call.args.iter(), first_new);
+        self.confer(passed_to, &roots);
+        let literals = self.literals_of(call.args.iter());
+        node.literals = &literals;
+        let span = || {
+            let func = byte_range(p.span());
+            (
+                func.start..byte_range(call.paren_token.span.close()).end,
+                Some(func),
+            )
+        };
+        self.offer_blocks(
+            &node,
+            Site {
+                span,
+                owner: None,
+                via_alias: None,
+                roots: Some(roots),
+            },
+            blocks,
+        );
     }
 
     fn handle_method_chain(&mut self, outer: &ExprMethodCall) {
@@ -509,7 +678,9 @@ impl Walker<'_> {
                 Expr::Path(p) => Some(self.resolve_path(&p.path).path),
                 _ => None,
             },
-            Expr::Path(p) => Some(self.resolve_path(&p.path).path),
+            Expr::Path(p) if p.path.segments.len() > 1 || self.rules.uses_receiver => {
+                Some(self.resolve_path(&p.path).path)
+            }
             _ => None,
         };
         match root {
@@ -524,29 +695,53 @@ impl Walker<'_> {
             for a in &m.args {
                 self.visit_expr(a);
             }
-            let name = m.method.to_string();
-            self.note_call(&format!(".{name}"));
-            self.add_callee(&name);
-            let roots = self.arg_roots(m.args.iter(), first_new);
-            let literals = self.literals_of(m.args.iter());
-            let node = Node {
+            let name = &chain[i].name;
+            if self.rules.predicates.calls.is_some() {
+                self.note_call(&format!(".{name}"));
+            }
+            self.add_callee(name);
+            let blocks = self.blocks_for(NodeKind::Method, Some(name), None);
+            let mut node = Node {
                 kind: NodeKind::Method,
-                name: Some(&name),
+                name: Some(name),
                 ty: None,
                 path: None,
                 receiver: receiver.as_deref(),
-                literals: &literals,
+                literals: &[],
                 chain: &chain[i + 1..],
                 chain_before: &chain[..i],
                 mutable: false,
                 source: self.src.text(),
+                rendered: OnceCell::new(),
+                alias_words: self.alias_words,
+                words: OnceCell::new(),
             };
-            self.offer_passed_to(&node, &roots);
-            let start = self.byte_range(m.method.span()).start;
-            let name_end = self.byte_range(m.method.span()).end;
-            let end = self.byte_range(m.paren_token.span.close()).end;
-            let site = Site { range: start..end, narrow: Some(start..name_end), owner: None, via_alias: None, roots };
-            self.offer(&node, site);
+            let passed_to = self.passed_to_matches(&node);
+            if blocks.is_empty() && passed_to == 0 {
+                self.block_buf = blocks;
+                continue;
+            }
+            let roots = self.arg_roots(m.args.iter(), first_new);
+            self.confer(passed_to, &roots);
+            let literals = self.literals_of(m.args.iter());
+            node.literals = &literals;
+            let span = || {
+                span_pair(
+                    m.method.span(),
+                    m.paren_token.span.close(),
+                    Some(m.method.span()),
+                )
+            };
+            self.offer_blocks(
+                &node,
+                Site {
+                    span,
+                    owner: None,
+                    via_alias: None,
+                    roots: Some(roots),
+                },
+                blocks,
+            );
         }
     }
 
@@ -557,28 +752,48 @@ impl Walker<'_> {
             self.visit_attribute(a);
         }
         let resolved = self.resolve_path(&mac.path);
-        self.note_usage(&resolved.path);
-        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-        let mut lits = Vec::new();
-        macros::string_literals(&mac.tokens, &mut lits, 0);
-        for (value, _) in &lits {
+        if mac.path.segments.len() > 1 {
+            self.note_usage(&resolved.path);
+        }
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let mut literals = Vec::new();
+        macros::string_literals(&mac.tokens, &mut literals, 0);
+        for value in &literals {
             self.note_string(value);
         }
-        let literals: Vec<String> = lits.into_iter().map(|(v, _)| v).collect();
         let first_new = self.facts.scopes.len();
         let mut body_exprs: Vec<Expr> = Vec::new();
         match name.as_str() {
             "lazy_static" => {
                 if let Some(statics) = macros::parse_lazy_static(mac.tokens.clone()) {
                     for s in statics {
-                        self.handle_static(&s.attrs, s.static_token.span, &s.ident, &s.ty, &s.expr, false);
+                        self.handle_static(
+                            &s.attrs,
+                            s.static_token.span,
+                            &s.ident,
+                            &s.ty,
+                            &s.expr,
+                            false,
+                        );
                     }
                 }
             }
             "thread_local" => {
                 if let Some(statics) = macros::parse_thread_local(mac.tokens.clone()) {
                     for s in statics {
-                        self.handle_static(&s.attrs, s.static_token.span, &s.ident, &s.ty, &s.expr, false);
+                        self.handle_static(
+                            &s.attrs,
+                            s.static_token.span,
+                            &s.ident,
+                            &s.ty,
+                            &s.expr,
+                            false,
+                        );
                     }
                 }
             }
@@ -587,7 +802,7 @@ impl Walker<'_> {
                     body_exprs = exprs;
                 }
             }
-            _ => match macros::parse_generic(&mac.tokens) {
+            code if macros::body_is_code(code) => match macros::parse_generic(&mac.tokens) {
                 Some(MacroBody::Exprs(exprs)) => body_exprs = exprs,
                 Some(MacroBody::Stmts(stmts)) => {
                     for s in &stmts {
@@ -596,6 +811,7 @@ impl Walker<'_> {
                 }
                 None => {}
             },
+            _ => {}
         }
         for e in &body_exprs {
             self.visit_expr(e);
@@ -612,18 +828,41 @@ impl Walker<'_> {
             chain_before: &[],
             mutable: false,
             source: self.src.text(),
+            rendered: OnceCell::new(),
+            alias_words: self.alias_words,
+            words: OnceCell::new(),
         };
-        self.offer_passed_to(&node, &roots);
-        let start = self.byte_range(mac.path.span()).start;
-        let path_end = self.byte_range(mac.path.span()).end;
-        let end = self.byte_range(mac.delimiter.span().close()).end;
-        let site = Site { range: start..end, narrow: Some(start..path_end + 1), owner: None, via_alias: None, roots };
-        self.offer(&node, site);
+        let passed_to = self.passed_to_matches(&node);
+        self.confer(passed_to, &roots);
+        let span = || {
+            let path = byte_range(mac.path.span());
+            (
+                path.start..byte_range(mac.delimiter.span().close()).end,
+                Some(path.start..path.end + 1),
+            )
+        };
+        self.offer(
+            &node,
+            Site {
+                span,
+                owner: None,
+                via_alias: None,
+                roots: Some(roots),
+            },
+        );
     }
 
     // ---- items -------------------------------------------------------------------------------
 
-    fn handle_static(&mut self, attrs: &[Attribute], start: Span, ident: &syn::Ident, ty: &syn::Type, expr: &Expr, mutable: bool) {
+    fn handle_static(
+        &mut self,
+        attrs: &[Attribute],
+        start: Span,
+        ident: &syn::Ident,
+        ty: &syn::Type,
+        expr: &Expr,
+        mutable: bool,
+    ) {
         let ctx = self.cfg_contexts(attrs);
         let pushed = ctx != 0;
         if pushed {
@@ -648,11 +887,20 @@ impl Walker<'_> {
             chain_before: &[],
             mutable,
             source: self.src.text(),
+            rendered: OnceCell::new(),
+            alias_words: self.alias_words,
+            words: OnceCell::new(),
         };
-        let range = self.byte_range(start).start..self.byte_range(ty.span()).end;
-        let via_alias = single_local_name(&t);
-        let roots = Roots { scopes: vec![self.current_scope()], callees: vec![] };
-        self.offer(&node, Site { range, narrow: None, owner: None, via_alias, roots });
+        let span = || (byte_range(start).start..byte_range(ty.span()).end, None);
+        self.offer(
+            &node,
+            Site {
+                span,
+                owner: None,
+                via_alias: single_local_name(&t),
+                roots: None,
+            },
+        );
         self.visit_expr(expr);
         self.items.pop();
         if pushed {
@@ -661,19 +909,39 @@ impl Walker<'_> {
     }
 
     fn offer_attributes(&mut self, attrs: &[Attribute]) {
-        if self.rules.blocks_by_kind[NodeKind::Attribute.index()].is_empty() && self.rules.usage.globs.is_none() {
+        if self.rules.blocks_by_kind[NodeKind::Attribute.index()].is_empty()
+            && self.rules.usage.globs.is_none()
+        {
             return;
         }
         for a in attrs {
-            if a.path().is_ident("doc") {
+            if is_builtin_attribute(a.path()) {
                 continue;
             }
             let resolved = self.resolve_path(a.path());
-            self.note_usage(&resolved.path);
-            let name = a.path().segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            if a.path().segments.len() > 1 {
+                self.note_usage(&resolved.path);
+            }
+            let name = a
+                .path()
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            let blocks = self.blocks_for(NodeKind::Attribute, Some(&name), Some(&resolved));
+            if blocks.is_empty() {
+                self.block_buf = blocks;
+                continue;
+            }
             let args = match &a.meta {
-                syn::Meta::List(l) => vec![self.src.slice(self.byte_range(l.delimiter.span().join())).to_string()],
-                syn::Meta::NameValue(nv) => vec![self.src.slice(self.byte_range(nv.value.span())).to_string()],
+                syn::Meta::List(l) => vec![
+                    self.src
+                        .slice(byte_range(l.delimiter.span().join()))
+                        .to_string(),
+                ],
+                syn::Meta::NameValue(nv) => {
+                    vec![self.src.slice(byte_range(nv.value.span())).to_string()]
+                }
                 syn::Meta::Path(_) => vec![],
             };
             let node = Node {
@@ -687,15 +955,39 @@ impl Walker<'_> {
                 chain_before: &[],
                 mutable: false,
                 source: self.src.text(),
+                rendered: OnceCell::new(),
+                alias_words: self.alias_words,
+                words: OnceCell::new(),
             };
-            let range = self.byte_range(a.pound_token.span).start..self.byte_range(a.bracket_token.span.close()).end;
-            let roots = Roots { scopes: vec![self.current_scope()], callees: vec![] };
-            self.offer(&node, Site { range, narrow: None, owner: None, via_alias: None, roots });
+            let span = || span_pair(a.pound_token.span, a.bracket_token.span.close(), None);
+            self.offer_blocks(
+                &node,
+                Site {
+                    span,
+                    owner: None,
+                    via_alias: None,
+                    roots: None,
+                },
+                blocks,
+            );
         }
     }
 
     fn handle_fn(&mut self, attrs: &[Attribute], sig: &syn::Signature, body: Option<&syn::Block>) {
-        let ctx = self.fn_contexts(attrs, sig);
+        // Each parameter type is resolved (and rendered) once, for contexts, app state and rules.
+        let params: Vec<Param> = sig
+            .inputs
+            .iter()
+            .filter_map(|i| match i {
+                FnArg::Typed(pt) => Some(Param {
+                    pat: pt,
+                    ty: Ty::from_syn(&pt.ty, &self.resolver),
+                    rendered: OnceCell::new(),
+                }),
+                FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let ctx = self.fn_contexts(attrs, sig, &params);
         let name = sig.ident.to_string();
         let key = match &self.impl_self {
             Some(t) => format!("{t}::{name}"),
@@ -720,16 +1012,32 @@ impl Walker<'_> {
             chain_before: &[],
             mutable: false,
             source: self.src.text(),
+            rendered: OnceCell::new(),
+            alias_words: self.alias_words,
+            words: OnceCell::new(),
         };
-        let start = self.byte_range(sig.fn_token.span).start;
-        let ident_end = self.byte_range(sig.ident.span()).end;
-        let end = self.byte_range(sig.paren_token.span.close()).end;
-        let roots = Roots { scopes: vec![scope], callees: vec![] };
-        self.offer(&node, Site { range: start..end, narrow: Some(start..ident_end), owner: None, via_alias: None, roots });
-        for input in &sig.inputs {
-            if let FnArg::Typed(pt) = input {
-                self.handle_param(pt);
-            }
+        let span = || {
+            span_pair(
+                sig.fn_token.span,
+                sig.paren_token.span.close(),
+                Some(sig.ident.span()),
+            )
+        };
+        let roots = Some(Roots {
+            scopes: vec![scope],
+            callees: vec![],
+        });
+        self.offer(
+            &node,
+            Site {
+                span,
+                owner: None,
+                via_alias: None,
+                roots,
+            },
+        );
+        for p in params {
+            self.handle_param(p);
         }
         if let Some(b) = body {
             self.visit_block(b);
@@ -739,9 +1047,16 @@ impl Walker<'_> {
         self.pop_scope();
     }
 
-    fn handle_param(&mut self, pt: &syn::PatType) {
-        let t = Ty::from_syn(&pt.ty, &self.resolver);
+    fn handle_param(&mut self, p: Param) {
+        let Param {
+            pat: pt,
+            ty: t,
+            rendered,
+        } = p;
         self.note_type_usage(&t);
+        if self.rules.blocks_by_kind[NodeKind::Param.index()].is_empty() {
+            return;
+        }
         let (name, mutable) = pattern_name(&pt.pat).unwrap_or_default();
         let node = Node {
             kind: NodeKind::Param,
@@ -754,11 +1069,25 @@ impl Walker<'_> {
             chain_before: &[],
             mutable,
             source: self.src.text(),
+            rendered,
+            alias_words: self.alias_words,
+            words: OnceCell::new(),
         };
-        let range = self.byte_range(pt.pat.span()).start..self.byte_range(pt.ty.span()).end;
-        let via_alias = single_local_name(&t);
-        let roots = Roots { scopes: vec![self.current_scope()], callees: vec![] };
-        self.offer(&node, Site { range, narrow: None, owner: None, via_alias, roots });
+        let span = || {
+            (
+                byte_range(pt.pat.span()).start..byte_range(pt.ty.span()).end,
+                None,
+            )
+        };
+        self.offer(
+            &node,
+            Site {
+                span,
+                owner: None,
+                via_alias: single_local_name(&t),
+                roots: None,
+            },
+        );
     }
 
     fn handle_struct(&mut self, s: &syn::ItemStruct) {
@@ -775,7 +1104,11 @@ impl Walker<'_> {
             let t = Ty::from_syn(&f.ty, &self.resolver);
             self.note_type_usage(&t);
             t.local_names(&mut field_types);
-            let name = f.ident.as_ref().map(|i| i.to_string()).unwrap_or_else(|| i.to_string());
+            let name = f
+                .ident
+                .as_ref()
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| i.to_string());
             let node = Node {
                 kind: NodeKind::Field,
                 name: Some(&name),
@@ -787,15 +1120,28 @@ impl Walker<'_> {
                 chain_before: &[],
                 mutable: false,
                 source: self.src.text(),
+                rendered: OnceCell::new(),
+                alias_words: self.alias_words,
+                words: OnceCell::new(),
             };
-            let start = match &f.ident {
-                Some(id) => self.byte_range(id.span()).start,
-                None => self.byte_range(f.ty.span()).start,
+            let span = || {
+                let ty = byte_range(f.ty.span());
+                let start = f
+                    .ident
+                    .as_ref()
+                    .map(|id| byte_range(id.span()).start)
+                    .unwrap_or(ty.start);
+                (start..ty.end, None)
             };
-            let range = start..self.byte_range(f.ty.span()).end;
-            let via_alias = single_local_name(&t);
-            let roots = Roots { scopes: vec![self.current_scope()], callees: vec![] };
-            self.offer(&node, Site { range, narrow: None, owner: Some(owner.clone()), via_alias, roots });
+            self.offer(
+                &node,
+                Site {
+                    span,
+                    owner: Some(&owner),
+                    via_alias: single_local_name(&t),
+                    roots: None,
+                },
+            );
         }
         self.facts.structs.push((owner, field_types));
         self.items.pop();
@@ -808,8 +1154,18 @@ impl Walker<'_> {
         let ty = Ty::from_syn(&t.ty, &self.resolver);
         self.note_type_usage(&ty);
         let name = t.ident.to_string();
-        let params = t.generics.type_params().map(|p| p.ident.to_string()).collect();
-        self.facts.aliases.push((name.clone(), AliasDef { params, ty: ty.clone() }));
+        let params = t
+            .generics
+            .type_params()
+            .map(|p| p.ident.to_string())
+            .collect();
+        self.facts.aliases.push((
+            name.clone(),
+            AliasDef {
+                params,
+                ty: ty.clone(),
+            },
+        ));
         let ctx = self.cfg_contexts(&t.attrs);
         if ctx != 0 {
             self.push_scope(ctx, None);
@@ -825,10 +1181,20 @@ impl Walker<'_> {
             chain_before: &[],
             mutable: false,
             source: self.src.text(),
+            rendered: OnceCell::new(),
+            alias_words: self.alias_words,
+            words: OnceCell::new(),
         };
-        let range = self.byte_range(t.type_token.span).start..self.byte_range(t.semi_token.span).end;
-        let roots = Roots { scopes: vec![self.current_scope()], callees: vec![] };
-        self.offer(&node, Site { range, narrow: None, owner: Some(name.clone()), via_alias: None, roots });
+        let span = || span_pair(t.type_token.span, t.semi_token.span, None);
+        self.offer(
+            &node,
+            Site {
+                span,
+                owner: Some(&name),
+                via_alias: None,
+                roots: None,
+            },
+        );
         if ctx != 0 {
             self.pop_scope();
         }
@@ -841,10 +1207,10 @@ impl Walker<'_> {
         if let Some(tp) = &trait_path {
             self.note_usage(&tp.path);
             for (bit, c) in self.rules.contexts.iter().enumerate() {
-                if let Some(g) = &c.trait_impl {
-                    if g.is_match(&tp.path) || tp.alternatives.iter().any(|p| g.is_match(p)) {
-                        ctx |= 1 << bit;
-                    }
+                if let Some(g) = &c.trait_impl
+                    && (g.is_match(&tp.path) || tp.alternatives.iter().any(|p| g.is_match(p)))
+                {
+                    ctx |= 1 << bit;
                 }
             }
         }
@@ -869,11 +1235,29 @@ impl Walker<'_> {
             chain_before: &[],
             mutable: false,
             source: self.src.text(),
+            rendered: OnceCell::new(),
+            alias_words: self.alias_words,
+            words: OnceCell::new(),
         };
-        let start = self.byte_range(i.impl_token.span).start;
-        let end = self.byte_range(i.self_ty.span()).end;
-        let roots = Roots { scopes: vec![scope], callees: vec![] };
-        self.offer(&node, Site { range: start..end, narrow: None, owner: None, via_alias: None, roots });
+        let span = || {
+            (
+                byte_range(i.impl_token.span).start..byte_range(i.self_ty.span()).end,
+                None,
+            )
+        };
+        let roots = Some(Roots {
+            scopes: vec![scope],
+            callees: vec![],
+        });
+        self.offer(
+            &node,
+            Site {
+                span,
+                owner: None,
+                via_alias: None,
+                roots,
+            },
+        );
         let saved = self.resolver.self_type.replace(self_path);
         let saved_impl = self.impl_self.replace(self_name.clone());
         for item in &i.items {
@@ -896,7 +1280,11 @@ impl Walker<'_> {
             syn::Pat::Type(pt) => Some(Ty::from_syn(&pt.ty, &self.resolver)),
             _ => None,
         };
-        let ty = declared.or_else(|| l.init.as_ref().and_then(|i| infer_type(&i.expr, &self.resolver, 0)));
+        let ty = declared.or_else(|| {
+            l.init
+                .as_ref()
+                .and_then(|i| infer_type(&i.expr, &self.resolver, 0))
+        });
         if let Some(init) = &l.init {
             self.visit_expr(&init.expr);
             if let Some((_, div)) = &init.diverge {
@@ -920,13 +1308,20 @@ impl Walker<'_> {
             chain_before: &[],
             mutable,
             source: self.src.text(),
+            rendered: OnceCell::new(),
+            alias_words: self.alias_words,
+            words: OnceCell::new(),
         };
-        let start = self.byte_range(l.let_token.span).start;
-        let end = self.byte_range(l.semi_token.span).end;
-        let narrow = start..self.byte_range(l.pat.span()).end;
-        let via_alias = ty.as_ref().and_then(single_local_name);
-        let roots = Roots { scopes: vec![self.current_scope()], callees: vec![] };
-        self.offer(&node, Site { range: start..end, narrow: Some(narrow), owner: None, via_alias, roots });
+        let span = || span_pair(l.let_token.span, l.semi_token.span, Some(l.pat.span()));
+        self.offer(
+            &node,
+            Site {
+                span,
+                owner: None,
+                via_alias: ty.as_ref().and_then(single_local_name),
+                roots: None,
+            },
+        );
     }
 
     /// Statements directly in a loop body that call something (`interval.tick().await;`,
@@ -958,6 +1353,45 @@ impl Walker<'_> {
     }
 }
 
+/// Attributes of the language itself: never a rule's concern, skipped without resolving.
+fn is_builtin_attribute(path: &syn::Path) -> bool {
+    let Some(ident) = path.get_ident() else {
+        return false;
+    };
+    [
+        "doc",
+        "derive",
+        "repr",
+        "inline",
+        "allow",
+        "warn",
+        "deny",
+        "forbid",
+        "expect",
+        "cfg",
+        "cfg_attr",
+        "must_use",
+        "non_exhaustive",
+        "deprecated",
+        "cold",
+        "track_caller",
+        "automatically_derived",
+        "rustfmt",
+        "clippy",
+        "no_mangle",
+        "link",
+        "link_name",
+        "export_name",
+        "used",
+        "target_feature",
+        "path",
+        "macro_export",
+        "serde",
+    ]
+    .iter()
+    .any(|b| ident == b)
+}
+
 /// How a call names its callee for the crate's fn table: `Type::method` when a type
 /// qualifies it (`Foo::new`, `Self::helper` after resolution), else the bare fn name.
 pub fn callee_key(path: &str) -> String {
@@ -971,9 +1405,9 @@ pub fn callee_key(path: &str) -> String {
 
 /// The name of a crate-local type written as a single path (`SessionTable`), which may be an
 /// alias that is reported on its own.
-fn single_local_name(t: &Ty) -> Option<String> {
+fn single_local_name(t: &Ty) -> Option<&str> {
     match t {
-        Ty::Path(p) if p.local => Some(p.name.clone()),
+        Ty::Path(p) if p.local => Some(&p.name),
         _ => None,
     }
 }
@@ -986,10 +1420,21 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             Item::Struct(s) => self.handle_struct(s),
             Item::Static(s) => {
                 let mutable = matches!(s.mutability, syn::StaticMutability::Mut(_));
-                self.handle_static(&s.attrs, s.static_token.span, &s.ident, &s.ty, &s.expr, mutable)
+                self.handle_static(
+                    &s.attrs,
+                    s.static_token.span,
+                    &s.ident,
+                    &s.ty,
+                    &s.expr,
+                    mutable,
+                )
             }
             Item::Const(c) => {
-                if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = strip(&c.expr) {
+                if let Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) = strip(&c.expr)
+                {
                     self.consts.insert(c.ident.to_string(), s.value());
                     self.note_string(&s.value());
                 } else {
@@ -1026,7 +1471,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 self.items.pop();
                 self.pop_scope();
             }
-            Item::Enum(_) | Item::Use(_) | Item::ExternCrate(_) | Item::ForeignMod(_) | Item::Union(_) => {}
+            Item::Enum(_)
+            | Item::Use(_)
+            | Item::ExternCrate(_)
+            | Item::ForeignMod(_)
+            | Item::Union(_) => {}
             other => visit::visit_item(self, other),
         }
     }
@@ -1034,8 +1483,13 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_block(&mut self, b: &'ast syn::Block) {
         let has_items = b.stmts.iter().any(|s| matches!(s, Stmt::Item(_)));
         if has_items {
-            let items: Vec<&Item> = b.stmts.iter().filter_map(|s| if let Stmt::Item(i) = s { Some(i) } else { None }).collect();
-            let scope = ImportScope::collect(items, self.resolver.module_path(), &self.resolver.externs);
+            let items: Vec<&Item> = b
+                .stmts
+                .iter()
+                .filter_map(|s| if let Stmt::Item(i) = s { Some(i) } else { None })
+                .collect();
+            let scope =
+                ImportScope::collect(items, self.resolver.module_path(), &self.resolver.externs);
             self.note_usage_of_scope(&scope);
             self.resolver.push_block(scope);
         }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::report::FileError;
 use crate::syntax::imports::ExternNames;
 
-use super::manifest::{read_manifest, Manifest, Package};
+use super::manifest::{Manifest, Package, read_manifest};
 
 pub struct Plan {
     pub crates: Vec<CrateUnit>,
@@ -45,14 +45,25 @@ pub struct SourceFile {
 
 pub fn discover(paths: &[PathBuf]) -> Plan {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let mut d = Discovery { cwd, crates: Vec::new(), crate_of_dir: HashMap::new(), loose: HashMap::new(), seen: HashSet::new(), errors: Vec::new() };
+    let mut d = Discovery {
+        cwd,
+        crates: Vec::new(),
+        crate_of_dir: HashMap::new(),
+        loose: HashMap::new(),
+        seen: HashSet::new(),
+        errors: Vec::new(),
+    };
     let mut missing_path = false;
     for p in paths {
         let meta = match std::fs::metadata(p) {
             Ok(m) => m,
             Err(e) => {
                 missing_path = true;
-                d.errors.push(FileError::new(&display(&d.cwd, p), "missing", format!("cannot lint `{}`: {}", p.display(), io_reason(&e))));
+                d.errors.push(FileError::new(
+                    &display(&d.cwd, p),
+                    "missing",
+                    format!("cannot lint `{}`: {}", p.display(), io_reason(&e)),
+                ));
                 continue;
             }
         };
@@ -63,16 +74,29 @@ pub fn discover(paths: &[PathBuf]) -> Plan {
         } else if p.file_name().is_some_and(|n| n == "Cargo.toml") {
             d.walk(p.parent().unwrap_or(Path::new(".")));
         } else {
-            d.errors.push(FileError::new(&display(&d.cwd, p), "usage", "not a directory, a `.rs` file or a Cargo.toml".to_string()));
+            d.errors.push(FileError::new(
+                &display(&d.cwd, p),
+                "usage",
+                "not a directory, a `.rs` file or a Cargo.toml".to_string(),
+            ));
             missing_path = true;
         }
     }
-    let mut crates: Vec<CrateUnit> = d.crates.into_iter().chain(d.loose.into_values()).filter(|c| !c.files.is_empty()).collect();
+    let mut crates: Vec<CrateUnit> = d
+        .crates
+        .into_iter()
+        .chain(d.loose.into_values())
+        .filter(|c| !c.files.is_empty())
+        .collect();
     for c in &mut crates {
         c.files.sort_by(|a, b| a.display.cmp(&b.display));
     }
     crates.sort_by(|a, b| a.root.cmp(&b.root));
-    Plan { crates, errors: d.errors, missing_path }
+    Plan {
+        crates,
+        errors: d.errors,
+        missing_path,
+    }
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -103,7 +127,9 @@ impl Discovery {
             .follow_links(false)
             .filter_entry(move |e| {
                 let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-                !(is_dir && (is_cargo_target_dir(e.path()) || excluded.iter().any(|x| e.path().starts_with(x))))
+                !(is_dir
+                    && (is_cargo_target_dir(e.path())
+                        || excluded.iter().any(|x| e.path().starts_with(x))))
             })
             .build();
         for entry in walker {
@@ -112,7 +138,11 @@ impl Discovery {
                 Err(err) => {
                     // Unreadable directories and symlink loops: report and carry on.
                     let path = err_path(&err).unwrap_or_else(|| dir.to_path_buf());
-                    self.errors.push(FileError::new(&display(&self.cwd, &path), "io", format!("cannot walk: {}", one_line(&err.to_string()))));
+                    self.errors.push(FileError::new(
+                        &display(&self.cwd, &path),
+                        "io",
+                        format!("cannot walk: {}", one_line(&err.to_string())),
+                    ));
                     continue;
                 }
             };
@@ -135,21 +165,34 @@ impl Discovery {
                 let root = self.crates[i].root.clone();
                 let rel = relative(&absolute(path), &absolute(&root));
                 let module_path = module_path_for(&rel);
-                self.crates[i].files.push(SourceFile { path: path.to_path_buf(), display: display_path, rel, module_path });
+                self.crates[i].files.push(SourceFile {
+                    path: path.to_path_buf(),
+                    display: display_path,
+                    rel,
+                    module_path,
+                });
             }
             None => {
                 let root = absolute(walk_root);
                 let rel = relative(&absolute(path), &root);
                 let module_path = module_path_for(&rel);
                 let unit = self.loose.entry(root.clone()).or_insert_with(|| CrateUnit {
-                    name: root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "(files)".to_string()),
+                    name: root
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "(files)".to_string()),
                     root: root.clone(),
                     package: None,
                     manifest: None,
                     externs: Arc::new(ExternNames::default()),
                     files: Vec::new(),
                 });
-                unit.files.push(SourceFile { path: path.to_path_buf(), display: display_path, rel, module_path });
+                unit.files.push(SourceFile {
+                    path: path.to_path_buf(),
+                    display: display_path,
+                    rel,
+                    module_path,
+                });
             }
         }
     }
@@ -175,12 +218,23 @@ impl Discovery {
                     }
                     Ok(_) => {}
                     Err(e) => {
-                        let mut err = FileError::new(&display(&self.cwd, &manifest_path), "manifest", e.message);
+                        let mut err = FileError::new(
+                            &display(&self.cwd, &manifest_path),
+                            "manifest",
+                            e.message,
+                        );
                         err.line = Some(e.line).filter(|l| *l > 0);
                         err.column = Some(e.column).filter(|c| *c > 0);
                         self.errors.push(err);
                         // Still a crate: lint its files without dependency knowledge.
-                        let m = Manifest { path: manifest_path.clone(), package: Some(Package { name: dir_name(d), ..Default::default() }), workspace: None };
+                        let m = Manifest {
+                            path: manifest_path.clone(),
+                            package: Some(Package {
+                                name: dir_name(d),
+                                ..Default::default()
+                            }),
+                            workspace: None,
+                        };
                         found = Some(self.new_crate(d, m));
                         break;
                     }
@@ -200,7 +254,11 @@ impl Discovery {
             crates: package.all_dependency_names.iter().cloned().collect(),
             renames: package.renames.clone(),
         };
-        let name = if package.name.is_empty() { dir_name(root) } else { package.name.clone() };
+        let name = if package.name.is_empty() {
+            dir_name(root)
+        } else {
+            package.name.clone()
+        };
         self.crates.push(CrateUnit {
             name,
             root: root.to_path_buf(),
@@ -227,13 +285,18 @@ fn one_line(s: &str) -> String {
 }
 
 fn dir_name(d: &Path) -> String {
-    d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "crate".to_string())
+    d.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "crate".to_string())
 }
 
 /// `[workspace] exclude = [..]` of a manifest in `dir`: those directories are not linted.
 fn workspace_excludes(dir: &Path) -> Vec<PathBuf> {
     match read_manifest(&dir.join("Cargo.toml")) {
-        Ok(Manifest { workspace: Some(ws), .. }) => ws.exclude.iter().map(|x| dir.join(x)).collect(),
+        Ok(Manifest {
+            workspace: Some(ws),
+            ..
+        }) => ws.exclude.iter().map(|x| dir.join(x)).collect(),
         _ => Vec::new(),
     }
 }
@@ -245,7 +308,8 @@ fn is_cargo_target_dir(p: &Path) -> bool {
     }
     p.join("CACHEDIR.TAG").exists()
         || p.join(".rustc_info.json").exists()
-        || p.parent().is_some_and(|parent| parent.join("Cargo.toml").exists())
+        || p.parent()
+            .is_some_and(|parent| parent.join("Cargo.toml").exists())
 }
 
 pub fn absolute(p: &Path) -> PathBuf {
@@ -274,7 +338,10 @@ fn relative(path: &Path, base: &Path) -> String {
 }
 
 fn slash(p: &Path) -> String {
-    let parts: Vec<String> = p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> = p
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     parts.join("/")
 }
 
@@ -291,7 +358,9 @@ pub fn display(cwd: &Path, p: &Path) -> String {
 
 /// The module a file is, from its crate-relative path (ignoring `#[path]`).
 pub fn module_path_for(rel: &str) -> String {
-    let Some(rest) = rel.strip_prefix("src/") else { return "crate".to_string() };
+    let Some(rest) = rel.strip_prefix("src/") else {
+        return "crate".to_string();
+    };
     if rest.starts_with("bin/") {
         return "crate".to_string();
     }
@@ -313,7 +382,10 @@ pub fn module_path_for(rel: &str) -> String {
 
 /// Crates by name, for messages that list them.
 pub fn crate_names(plan: &Plan) -> BTreeMap<String, usize> {
-    plan.crates.iter().map(|c| (c.name.clone(), c.files.len())).collect()
+    plan.crates
+        .iter()
+        .map(|c| (c.name.clone(), c.files.len()))
+        .collect()
 }
 
 #[cfg(test)]

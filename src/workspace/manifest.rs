@@ -44,7 +44,11 @@ pub struct ManifestError {
 }
 
 pub fn read_manifest(path: &Path) -> Result<Manifest, ManifestError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ManifestError { line: 0, column: 0, message: format!("cannot read: {e}") })?;
+    let text = std::fs::read_to_string(path).map_err(|e| ManifestError {
+        line: 0,
+        column: 0,
+        message: format!("cannot read: {e}"),
+    })?;
     parse_manifest(path, &text)
 }
 
@@ -55,18 +59,37 @@ pub fn parse_manifest(path: &Path, text: &str) -> Result<Manifest, ManifestError
             .map(|s| {
                 let before = &text[..s.start.min(text.len())];
                 let line = before.matches('\n').count() as u32 + 1;
-                let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) as u32 + 1;
+                let col = before
+                    .rsplit('\n')
+                    .next()
+                    .map(|l| l.chars().count())
+                    .unwrap_or(0) as u32
+                    + 1;
                 (line, col)
             })
             .unwrap_or((0, 0));
-        ManifestError { line, column, message: format!("invalid Cargo.toml: {}", e.message().trim()) }
+        ManifestError {
+            line,
+            column,
+            message: format!("invalid Cargo.toml: {}", e.message().trim()),
+        }
     })?;
-    let mut m = Manifest { path: path.to_path_buf(), ..Default::default() };
+    let mut m = Manifest {
+        path: path.to_path_buf(),
+        ..Default::default()
+    };
     if let Some(Value::Table(pkg)) = value.get("package") {
-        let name = pkg.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+        let name = pkg
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let mut p = Package {
             name,
-            metadata_statelint: pkg.get("metadata").and_then(|m| m.get("statelint")).cloned(),
+            metadata_statelint: pkg
+                .get("metadata")
+                .and_then(|m| m.get("statelint"))
+                .cloned(),
             ..Default::default()
         };
         collect_deps(&value, &mut p);
@@ -76,7 +99,11 @@ pub fn parse_manifest(path: &Path, text: &str) -> Result<Manifest, ManifestError
         let strings = |key: &str| -> Vec<String> {
             ws.get(key)
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         m.workspace = Some(Workspace {
@@ -90,14 +117,19 @@ pub fn parse_manifest(path: &Path, text: &str) -> Result<Manifest, ManifestError
 
 fn collect_deps(root: &toml::Table, p: &mut Package) {
     let mut add = |deps: Option<&Value>, normal: bool| {
-        let Some(Value::Table(deps)) = deps else { return };
+        let Some(Value::Table(deps)) = deps else {
+            return;
+        };
         for (name, spec) in deps {
             let code_name = name.replace('-', "_");
-            let package = spec.get("package").and_then(Value::as_str).map(|s| s.replace('-', "_"));
-            if let Some(real) = &package {
-                if *real != code_name {
-                    p.renames.insert(code_name.clone(), real.clone());
-                }
+            let package = spec
+                .get("package")
+                .and_then(Value::as_str)
+                .map(|s| s.replace('-', "_"));
+            if let Some(real) = &package
+                && *real != code_name
+            {
+                p.renames.insert(code_name.clone(), real.clone());
             }
             p.all_dependency_names.insert(code_name.clone());
             if normal {
@@ -152,7 +184,10 @@ nix = "0.29"
         assert!(!p.dependencies.contains("tempfile"));
         assert!(p.all_dependency_names.contains("tempfile"));
         assert!(p.dependency_packages.contains("async_session"));
-        assert_eq!(p.renames.get("sess").map(String::as_str), Some("async_session"));
+        assert_eq!(
+            p.renames.get("sess").map(String::as_str),
+            Some("async_session")
+        );
     }
 
     #[test]

@@ -1,0 +1,148 @@
+//! The names of a crate's `type` aliases, found by a lexical scan of its files before they are
+//! parsed. A field typed `SessionTable` can only be judged once `type SessionTable = ..` is
+//! known, and it may be declared in a file parsed later; knowing the names up front lets the
+//! walker decide every other type on the spot instead of deferring all of them.
+//!
+//! The scan is a byte search for `type Name =` (and `type Name<..> =`), not a parse; a match in
+//! a comment or string only costs a deferred check. It also keeps the words of each alias's
+//! definition: a type that names only aliases whose definitions lack the words a rule's type
+//! pattern needs (`Map`, `Session`) cannot match once expanded, so it need not wait.
+
+use std::collections::{HashMap, HashSet};
+
+/// Alias name -> words of its definition, including those of aliases it uses (transitively).
+pub type AliasWords = HashMap<String, Vec<String>>;
+
+pub fn alias_words<'a>(sources: impl Iterator<Item = &'a Vec<u8>>) -> AliasWords {
+    let mut direct: HashMap<String, HashSet<String>> = HashMap::new();
+    for bytes in sources {
+        scan(bytes, &mut direct);
+    }
+    close_over_aliases(direct)
+}
+
+/// Adds to each alias the words of the aliases its definition names, a few levels deep.
+fn close_over_aliases(direct: HashMap<String, HashSet<String>>) -> AliasWords {
+    let mut closed: HashMap<String, HashSet<String>> = direct.clone();
+    for _ in 0..4 {
+        let mut changed = false;
+        for (name, words) in &direct {
+            let extra: Vec<String> = words
+                .iter()
+                .filter(|w| *w != name)
+                .filter_map(|w| closed.get(w))
+                .flat_map(|ws| ws.iter().cloned())
+                .collect();
+            let entry = closed.get_mut(name).expect("present");
+            for w in extra {
+                changed |= entry.insert(w);
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    closed
+        .into_iter()
+        .map(|(k, v)| (k, v.into_iter().collect()))
+        .collect()
+}
+
+/// Adds every `Name` of `type Name[<..>] = definition;` in `text`, with the definition's words.
+pub fn scan(text: &[u8], out: &mut HashMap<String, HashSet<String>>) {
+    for at in memchr::memmem::find_iter(text, b"type") {
+        if at > 0 && is_ident(text[at - 1]) {
+            continue;
+        }
+        let mut j = at + 4;
+        if j >= text.len() || !text[j].is_ascii_whitespace() {
+            continue;
+        }
+        while j < text.len() && text[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        let start = j;
+        while j < text.len() && is_ident(text[j]) {
+            j += 1;
+        }
+        if j == start {
+            continue;
+        }
+        let name = &text[start..j];
+        while j < text.len() && text[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if text.get(j) == Some(&b'<') {
+            let mut depth = 0usize;
+            while j < text.len() {
+                match text[j] {
+                    b'<' => depth += 1,
+                    b'>' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            j += 1;
+                            break;
+                        }
+                    }
+                    b';' | b'{' | b'}' => break,
+                    _ => {}
+                }
+                j += 1;
+            }
+            while j < text.len() && text[j].is_ascii_whitespace() {
+                j += 1;
+            }
+        }
+        if text.get(j) == Some(&b'=') && text.get(j + 1) != Some(&b'=') {
+            let def_start = j + 1;
+            let def_end = memchr::memchr(b';', &text[def_start..])
+                .map(|e| def_start + e)
+                .unwrap_or(text.len())
+                .min(def_start + 4096);
+            if let Ok(n) = std::str::from_utf8(name) {
+                let words = out.entry(n.to_string()).or_default();
+                for w in text[def_start..def_end]
+                    .split(|c| !is_ident(*c))
+                    .filter(|w| !w.is_empty())
+                {
+                    if let Ok(w) = std::str::from_utf8(w) {
+                        words.insert(w.to_string());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_alias_names_only() {
+        let mut found = HashMap::new();
+        scan(
+            b"pub type SessionTable = Arc<X>;\ntype Db<T: Clone> = Vec<T>;\ntrait A { type Item; }\nlet subtype = 1; // prototype X = 2\nfn f(x: impl Fn() -> u8) {}",
+            &mut found,
+        );
+        let mut v: Vec<_> = found.keys().cloned().collect();
+        v.sort();
+        assert_eq!(v, ["Db", "SessionTable"]);
+        assert!(found["SessionTable"].contains("Arc"));
+    }
+
+    #[test]
+    fn words_follow_aliases_of_aliases() {
+        let mut found = HashMap::new();
+        scan(
+            b"type Inner = HashMap<Uuid, Session>; type Outer = Arc<RwLock<Inner>>;",
+            &mut found,
+        );
+        let closed = close_over_aliases(found);
+        assert!(closed["Outer"].iter().any(|w| w == "Session"));
+    }
+}
