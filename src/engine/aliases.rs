@@ -23,29 +23,35 @@ pub fn alias_words<'a>(sources: impl Iterator<Item = &'a Vec<u8>>) -> AliasWords
 
 /// Adds to each alias the words of the aliases its definition names, a few levels deep.
 fn close_over_aliases(direct: HashMap<String, HashSet<String>>) -> AliasWords {
-    let mut closed: HashMap<String, HashSet<String>> = direct.clone();
-    for _ in 0..4 {
-        let mut changed = false;
-        for (name, words) in &direct {
-            let extra: Vec<String> = words
-                .iter()
-                .filter(|w| *w != name)
-                .filter_map(|w| closed.get(w))
-                .flat_map(|ws| ws.iter().cloned())
-                .collect();
-            let entry = closed.get_mut(name).expect("present");
-            for w in extra {
-                changed |= entry.insert(w);
+    let mut out: AliasWords = HashMap::with_capacity(direct.len());
+    for (name, words) in &direct {
+        let mut all: HashSet<&str> = words.iter().map(String::as_str).collect();
+        // Most aliases name no other alias (`type HANDLE = *mut c_void;`): nothing to add.
+        let mut pending: Vec<&str> = words
+            .iter()
+            .map(String::as_str)
+            .filter(|w| *w != name && direct.contains_key(*w))
+            .collect();
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut depth = 0;
+        while !pending.is_empty() && depth < 4 {
+            let mut next = Vec::new();
+            for alias in pending {
+                if !seen.insert(alias) {
+                    continue;
+                }
+                for w in &direct[alias] {
+                    if all.insert(w) && direct.contains_key(w) {
+                        next.push(w.as_str());
+                    }
+                }
             }
+            pending = next;
+            depth += 1;
         }
-        if !changed {
-            break;
-        }
+        out.insert(name.clone(), all.into_iter().map(str::to_string).collect());
     }
-    closed
-        .into_iter()
-        .map(|(k, v)| (k, v.into_iter().collect()))
-        .collect()
+    out
 }
 
 /// Adds every `Name` of `type Name[<..>] = definition;` in `text`, with the definition's words.

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::cell::OnceCell;
 
 use crate::engine::aliases::AliasWords;
-use crate::rules::compile::{Block, ChainPattern};
+use crate::rules::compile::{Block, ChainPattern, WordIndex, WordSets};
 use crate::rules::kinds::NodeKind;
 use crate::syntax::imports::ResolvedPath;
 use crate::syntax::types::{RenderedTy, Ty, TypeWords};
@@ -36,8 +36,9 @@ pub struct Node<'n> {
     pub source: &'n str,
     /// `ty` rendered once for all blocks that test it.
     pub rendered: OnceCell<RenderedTy>,
-    /// The names in `ty`, gathered once for all blocks that test it.
-    pub words: OnceCell<TypeWords<'n>>,
+    /// The indexed words in `ty` (and in aliases it names), found once for all blocks.
+    pub words: OnceCell<(WordSets, bool)>,
+    pub word_index: &'n WordIndex,
     /// The crate's `type` aliases (from a lexical scan of its files) with the words of their
     /// definitions: a type that names one is checked once the definitions are known.
     pub alias_words: &'n AliasWords,
@@ -116,25 +117,19 @@ pub fn check(block: &Block, node: &Node, wrappers: &HashSet<String>) -> Outcome 
         let Some(ty) = node.ty else {
             return Outcome::No;
         };
-        let words = node
-            .words
-            .get_or_init(|| TypeWords::of(ty, node.alias_words));
+        let (words, names_alias) = node.words.get_or_init(|| {
+            let tw = TypeWords::of(ty, node.alias_words);
+            (WordSets::of(node.word_index, &tw), !tw.alias.is_empty())
+        });
         // Words first: most types cannot match and need not be rendered.
-        if block
-            .types
-            .as_ref()
-            .is_some_and(|t| !t.may_match_words(words))
-        {
+        if block.types.as_ref().is_some_and(|t| !t.may_match(words)) {
             return Outcome::No;
         }
-        if !words.alias.is_empty() {
+        if *names_alias {
             // It names a crate alias: decided once the alias definitions are known.
             deferred_type = true;
         } else {
-            let may_be_excluded = block
-                .not_types
-                .as_ref()
-                .is_some_and(|t| t.may_match_words(words));
+            let may_be_excluded = block.not_types.as_ref().is_some_and(|t| t.may_match(words));
             if block.types.is_some() || may_be_excluded {
                 let rendered = node
                     .rendered

@@ -47,6 +47,8 @@ pub struct RuleSet {
     pub wrappers: HashSet<String>,
     /// Some block or `passed-to` tests the root of a method chain that is a plain variable.
     pub uses_receiver: bool,
+    /// The words of all type patterns (see `TypeGlobs::may_match`).
+    pub word_index: WordIndex,
     /// Globs for dependencies that make a crate a pub/sub relay etc. live in lists; kept for config.
     pub lists: BTreeMap<String, Vec<String>>,
 }
@@ -120,6 +122,50 @@ struct GlobWords {
     /// Words are looked for in resolved paths (pattern with `::`) or in last segments.
     full: bool,
     words: Vec<String>,
+    /// The words' ids in the rule set's `WordIndex`.
+    ids: Vec<u32>,
+}
+
+/// Every word of every type pattern in one automaton: a node's type names are scanned once,
+/// and each pattern's check is then a test on a bit set.
+pub struct WordIndex {
+    automaton: aho_corasick::AhoCorasick,
+    len: usize,
+}
+
+/// Which indexed words occur in a type's last segments and in its resolved paths.
+pub struct WordSets {
+    short: Vec<u64>,
+    full: Vec<u64>,
+}
+
+impl WordSets {
+    pub fn of(index: &WordIndex, words: &TypeWords) -> WordSets {
+        let blocks = index.len.div_ceil(64);
+        let mut sets = WordSets {
+            short: vec![0; blocks],
+            full: vec![0; blocks],
+        };
+        let mut mark = |text: &str, short: bool, full: bool| {
+            for m in index.automaton.find_overlapping_iter(text) {
+                let id = m.pattern().as_usize();
+                if short {
+                    sets.short[id / 64] |= 1 << (id % 64);
+                }
+                if full {
+                    sets.full[id / 64] |= 1 << (id % 64);
+                }
+            }
+        };
+        words.names.iter().for_each(|n| mark(n, true, false));
+        words.fulls.iter().for_each(|n| mark(n, false, true));
+        words.alias.iter().for_each(|n| mark(n, true, true));
+        sets
+    }
+
+    fn has(set: &[u64], id: u32) -> bool {
+        set[id as usize / 64] & (1 << (id % 64)) != 0
+    }
 }
 
 impl GlobWords {
@@ -136,6 +182,7 @@ impl GlobWords {
         Some(GlobWords {
             full: pattern.contains("::"),
             words,
+            ids: Vec::new(),
         })
     }
 }
@@ -146,23 +193,15 @@ impl TypeGlobs {
         self.matches_rendered(&RenderedTy::new(ty, &|n: &str| wrappers.contains(n)))
     }
 
-    /// A cheap necessary condition for `matches`: every word of some pattern appears in a name
-    /// (or resolved path) within the type.
-    pub fn may_match(&self, ty: &Ty) -> bool {
-        self.may_match_words(&TypeWords::of(ty, &Default::default()))
-    }
-
-    /// As `may_match`, on words gathered once per node (with those of aliases it names).
-    pub fn may_match_words(&self, tw: &TypeWords) -> bool {
+    /// A cheap necessary condition for `matches`, on the words found in the type (and in the
+    /// definitions of crate aliases it names): every word of some pattern is there.
+    pub fn may_match(&self, sets: &WordSets) -> bool {
         let Some(words) = &self.words else {
             return true;
         };
         words.iter().any(|g| {
-            let pool = if g.full { &tw.fulls } else { &tw.names };
-            g.words.iter().all(|w| {
-                let w = w.as_str();
-                pool.iter().any(|n| n.contains(w)) || tw.alias.iter().any(|e| e.contains(w))
-            })
+            let set = if g.full { &sets.full } else { &sets.short };
+            g.ids.iter().all(|&id| WordSets::has(set, id))
         })
     }
 
@@ -174,6 +213,52 @@ impl TypeGlobs {
                 .full
                 .as_ref()
                 .is_some_and(|set| r.full.iter().any(|t| set.is_match(t)))
+    }
+}
+
+/// Gives every word of every type pattern an id and builds the automaton that finds them.
+fn index_type_words(set: &mut RuleSet) {
+    let mut ids: HashMap<String, u32> = HashMap::new();
+    let mut assign = |tg: &mut TypeGlobs| {
+        if let Some(words) = &mut tg.words {
+            for g in words {
+                g.ids = g
+                    .words
+                    .iter()
+                    .map(|w| {
+                        let next = ids.len() as u32;
+                        *ids.entry(w.clone()).or_insert(next)
+                    })
+                    .collect();
+            }
+        }
+    };
+    for b in &mut set.blocks {
+        b.types
+            .iter_mut()
+            .chain(b.not_types.iter_mut())
+            .for_each(&mut assign);
+    }
+    for c in &mut set.contexts {
+        c.param_type.iter_mut().for_each(&mut assign);
+    }
+    set.app_state_extractors.iter_mut().for_each(&mut assign);
+    let mut words: Vec<(u32, String)> = ids.into_iter().map(|(w, i)| (i, w)).collect();
+    words.sort();
+    let patterns: Vec<String> = words.into_iter().map(|(_, w)| w).collect();
+    if let Ok(automaton) = aho_corasick::AhoCorasick::new(&patterns) {
+        set.word_index = WordIndex {
+            automaton,
+            len: patterns.len(),
+        };
+    } else {
+        // Cannot happen for plain words; without an index every pattern stays possible.
+        for b in &mut set.blocks {
+            b.types
+                .iter_mut()
+                .chain(b.not_types.iter_mut())
+                .for_each(|t| t.words = None);
+        }
     }
 }
 
@@ -806,6 +891,10 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
         app_state_extractors: None,
         wrappers: DEFAULT_WRAPPERS.iter().map(|s| s.to_string()).collect(),
         uses_receiver: false,
+        word_index: WordIndex {
+            automaton: aho_corasick::AhoCorasick::new(Vec::<&str>::new()).expect("empty automaton"),
+            len: 0,
+        },
         lists: BTreeMap::new(),
     };
     if let Some(w) = lists.get("wrappers") {
@@ -950,6 +1039,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
         .chain(set.passed_to.iter().map(|(_, b)| b))
         .any(|b| b.receiver.is_some());
     build_prefilters(&mut set);
+    index_type_words(&mut set);
     diags.into_result(set)
 }
 

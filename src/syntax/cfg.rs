@@ -12,10 +12,25 @@ pub fn requires_cfg(attrs: &[Attribute], name: &str) -> bool {
         if !a.path().is_ident("cfg") {
             return false;
         }
+        // Most cfgs (features, targets) never mention the name: skip parsing them.
+        let syn::Meta::List(list) = &a.meta else {
+            return false;
+        };
+        if !mentions(&list.tokens, name) {
+            return false;
+        }
         match a.parse_args::<Meta>() {
             Ok(meta) => eval(&meta, name, 0) == Some(false),
             Err(_) => false,
         }
+    })
+}
+
+fn mentions(tokens: &proc_macro2::TokenStream, name: &str) -> bool {
+    tokens.clone().into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) => i == name,
+        proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), name),
+        _ => false,
     })
 }
 

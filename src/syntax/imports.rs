@@ -400,7 +400,7 @@ impl Resolver {
             }
             _ => {}
         }
-        let mut glob_candidates: Vec<String> = Vec::new();
+        let mut glob_candidates: Vec<&String> = Vec::new();
         for scope in self.visible() {
             if let Some(target) = scope.aliases.get(first) {
                 let joined = join_strs(target, rest);
@@ -409,9 +409,7 @@ impl Resolver {
             if scope.local_items.contains(first) {
                 return local(join_strs(&scope.module_path, segs));
             }
-            for g in &scope.globs {
-                glob_candidates.push(g.clone());
-            }
+            glob_candidates.extend(scope.globs.iter());
         }
         if self.externs.is_extern(first) {
             return ResolvedPath {
@@ -422,7 +420,7 @@ impl Resolver {
         }
         // Glob imports: a name not declared or imported by name may come from any of them.
         let mut found: Vec<ResolvedPath> = Vec::new();
-        for g in &glob_candidates {
+        for g in glob_candidates {
             // `use super::*` and friends: look the name up in that module if it is in this file.
             if let Some(m) = self.modules.get(g.as_str()) {
                 if depth < 4 {

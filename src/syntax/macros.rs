@@ -193,6 +193,16 @@ pub fn body_is_code(name: &str) -> bool {
     )
 }
 
+/// Macros whose string literals may be SQL or a command (`sqlx::query!`, SQL built with
+/// `format!`): their literals are read even when no rule is about the macro itself.
+pub fn may_hold_sql(name: &str) -> bool {
+    name.starts_with("query")
+        || matches!(
+            name,
+            "format" | "concat" | "indoc" | "formatdoc" | "sql" | "cmd"
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use syn::{Attribute, Expr, ExprCall, ExprMethodCall, FnArg, ImplItem, Item, Macr
 
 use crate::engine::aliases::AliasWords;
 use crate::engine::local_match::{self, ChainLink, Node, Outcome};
-use crate::rules::compile::{Block, CtxSet, RuleSet};
+use crate::rules::compile::{Block, CtxSet, RuleSet, WordSets};
 use crate::rules::kinds::NodeKind;
 use crate::source::{Location, SourceText};
 
@@ -24,7 +24,7 @@ use super::exprs::{infer_type, pattern_name, string_values, strip};
 use super::facts::{Candidate, FileFacts, Roots, ScopeFact};
 use super::imports::{ExternNames, ImportScope, ResolvedPath, Resolver};
 use super::macros::{self, MacroBody};
-use super::types::{AliasDef, RenderedTy, Ty};
+use super::types::{AliasDef, RenderedTy, Ty, TypeWords};
 
 /// What the walker needs to know about the file besides its text.
 pub struct FileInput<'a> {
@@ -104,9 +104,19 @@ struct Param<'p> {
     pat: &'p syn::PatType,
     ty: Ty,
     rendered: OnceCell<RenderedTy>,
+    words: OnceCell<WordSets>,
 }
 
 impl Param<'_> {
+    fn words(&self, rules: &RuleSet) -> &WordSets {
+        self.words.get_or_init(|| {
+            WordSets::of(
+                &rules.word_index,
+                &TypeWords::of(&self.ty, &Default::default()),
+            )
+        })
+    }
+
     fn rendered(&self, wrappers: &HashSet<String>) -> &RenderedTy {
         self.rendered
             .get_or_init(|| RenderedTy::new(&self.ty, &|n: &str| wrappers.contains(n)))
@@ -330,7 +340,7 @@ impl Walker<'_> {
     fn attribute_contexts(&self, attrs: &[Attribute]) -> CtxSet {
         let mut set = self.cfg_contexts(attrs);
         for a in attrs {
-            if a.path().is_ident("doc") {
+            if is_builtin_attribute(a.path()) {
                 continue;
             }
             let resolved = self.resolve_path(a.path());
@@ -365,7 +375,7 @@ impl Walker<'_> {
         for p in params {
             for (bit, c) in self.rules.contexts.iter().enumerate() {
                 if let Some(tg) = &c.param_type
-                    && tg.may_match(&p.ty)
+                    && tg.may_match(p.words(self.rules))
                     && tg.matches_rendered(p.rendered(wrappers_of(self.rules)))
                 {
                     set |= 1 << bit;
@@ -381,7 +391,9 @@ impl Walker<'_> {
         let Some(ex) = &self.rules.app_state_extractors else {
             return;
         };
-        if !ex.may_match(&p.ty) || !ex.matches_rendered(p.rendered(wrappers_of(self.rules))) {
+        if !ex.may_match(p.words(self.rules))
+            || !ex.matches_rendered(p.rendered(wrappers_of(self.rules)))
+        {
             return;
         }
         let wrappers = &self.rules.wrappers;
@@ -634,6 +646,7 @@ impl Walker<'_> {
             rendered: OnceCell::new(),
             alias_words: self.alias_words,
             words: OnceCell::new(),
+            word_index: &self.rules.word_index,
         };
         let passed_to = self.passed_to_matches(&node);
         if blocks.is_empty() && passed_to == 0 {
@@ -715,6 +728,7 @@ impl Walker<'_> {
                 rendered: OnceCell::new(),
                 alias_words: self.alias_words,
                 words: OnceCell::new(),
+                word_index: &self.rules.word_index,
             };
             let passed_to = self.passed_to_matches(&node);
             if blocks.is_empty() && passed_to == 0 {
@@ -761,10 +775,16 @@ impl Walker<'_> {
             .last()
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
+        // String literals matter to rules on this macro (SQL in `query!`) and to string
+        // conditions (a lock taken in SQL); other bodies (crate DSLs such as windows-sys'
+        // `link!`) are not scanned.
+        let blocks = self.blocks_for(NodeKind::Macro, Some(&name), Some(&resolved));
         let mut literals = Vec::new();
-        macros::string_literals(&mac.tokens, &mut literals, 0);
-        for value in &literals {
-            self.note_string(value);
+        if !blocks.is_empty() || macros::may_hold_sql(&name) {
+            macros::string_literals(&mac.tokens, &mut literals, 0);
+            for value in &literals {
+                self.note_string(value);
+            }
         }
         let first_new = self.facts.scopes.len();
         let mut body_exprs: Vec<Expr> = Vec::new();
@@ -831,6 +851,7 @@ impl Walker<'_> {
             rendered: OnceCell::new(),
             alias_words: self.alias_words,
             words: OnceCell::new(),
+            word_index: &self.rules.word_index,
         };
         let passed_to = self.passed_to_matches(&node);
         self.confer(passed_to, &roots);
@@ -841,7 +862,7 @@ impl Walker<'_> {
                 Some(path.start..path.end + 1),
             )
         };
-        self.offer(
+        self.offer_blocks(
             &node,
             Site {
                 span,
@@ -849,6 +870,7 @@ impl Walker<'_> {
                 via_alias: None,
                 roots: Some(roots),
             },
+            blocks,
         );
     }
 
@@ -890,6 +912,7 @@ impl Walker<'_> {
             rendered: OnceCell::new(),
             alias_words: self.alias_words,
             words: OnceCell::new(),
+            word_index: &self.rules.word_index,
         };
         let span = || (byte_range(start).start..byte_range(ty.span()).end, None);
         self.offer(
@@ -958,6 +981,7 @@ impl Walker<'_> {
                 rendered: OnceCell::new(),
                 alias_words: self.alias_words,
                 words: OnceCell::new(),
+                word_index: &self.rules.word_index,
             };
             let span = || span_pair(a.pound_token.span, a.bracket_token.span.close(), None);
             self.offer_blocks(
@@ -983,6 +1007,7 @@ impl Walker<'_> {
                     pat: pt,
                     ty: Ty::from_syn(&pt.ty, &self.resolver),
                     rendered: OnceCell::new(),
+                    words: OnceCell::new(),
                 }),
                 FnArg::Receiver(_) => None,
             })
@@ -1015,6 +1040,7 @@ impl Walker<'_> {
             rendered: OnceCell::new(),
             alias_words: self.alias_words,
             words: OnceCell::new(),
+            word_index: &self.rules.word_index,
         };
         let span = || {
             span_pair(
@@ -1052,6 +1078,7 @@ impl Walker<'_> {
             pat: pt,
             ty: t,
             rendered,
+            ..
         } = p;
         self.note_type_usage(&t);
         if self.rules.blocks_by_kind[NodeKind::Param.index()].is_empty() {
@@ -1072,6 +1099,7 @@ impl Walker<'_> {
             rendered,
             alias_words: self.alias_words,
             words: OnceCell::new(),
+            word_index: &self.rules.word_index,
         };
         let span = || {
             (
@@ -1123,6 +1151,7 @@ impl Walker<'_> {
                 rendered: OnceCell::new(),
                 alias_words: self.alias_words,
                 words: OnceCell::new(),
+                word_index: &self.rules.word_index,
             };
             let span = || {
                 let ty = byte_range(f.ty.span());
@@ -1184,6 +1213,7 @@ impl Walker<'_> {
             rendered: OnceCell::new(),
             alias_words: self.alias_words,
             words: OnceCell::new(),
+            word_index: &self.rules.word_index,
         };
         let span = || span_pair(t.type_token.span, t.semi_token.span, None);
         self.offer(
@@ -1238,6 +1268,7 @@ impl Walker<'_> {
             rendered: OnceCell::new(),
             alias_words: self.alias_words,
             words: OnceCell::new(),
+            word_index: &self.rules.word_index,
         };
         let span = || {
             (
@@ -1311,6 +1342,7 @@ impl Walker<'_> {
             rendered: OnceCell::new(),
             alias_words: self.alias_words,
             words: OnceCell::new(),
+            word_index: &self.rules.word_index,
         };
         let span = || span_pair(l.let_token.span, l.semi_token.span, Some(l.pat.span()));
         self.offer(
