@@ -49,6 +49,17 @@ pub fn resolve_crate(
             usage[i] |= *hit;
         }
     }
+    let typed_fields: HashMap<&str, Vec<&str>> = if rules.tracks_state_use {
+        let mut m: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (_, f) in files {
+            for (alias, field) in &f.typed_fields {
+                m.entry(alias.as_str()).or_default().push(field.as_str());
+            }
+        }
+        m
+    } else {
+        HashMap::new()
+    };
     let deps: HashSet<&str> = unit
         .package
         .as_ref()
@@ -108,6 +119,19 @@ pub fn resolve_crate(
                 continue;
             }
             if block.unless_usage.is_some_and(|u| usage[u]) {
+                continue;
+            }
+            if let Some(p) = block.unless_used_with
+                && state_used_with(
+                    &index,
+                    files,
+                    &typed_fields,
+                    block.kind,
+                    cand,
+                    p as u16,
+                    block.hops,
+                )
+            {
                 continue;
             }
             if block.needs_reach() {
@@ -176,6 +200,49 @@ pub fn resolve_crate(
         findings.push(make_finding(unit, file, s.cand, s.ctx, rules));
     }
     findings
+}
+
+/// Is the state a node declares (a field, a static, or the fields declared with an alias)
+/// used in code that satisfies `predicate` within `hops` calls?
+fn state_used_with(
+    index: &CrateIndex,
+    files: &[(usize, FileFacts)],
+    typed_fields: &HashMap<&str, Vec<&str>>,
+    kind: NodeKind,
+    cand: &Candidate,
+    predicate: u16,
+    hops: u8,
+) -> bool {
+    let names: Vec<&str> = match kind {
+        NodeKind::TypeAlias => cand
+            .owner
+            .as_deref()
+            .and_then(|a| typed_fields.get(a))
+            .cloned()
+            .unwrap_or_default(),
+        _ => cand.name.as_deref().into_iter().collect(),
+    };
+    if names.is_empty() {
+        return false;
+    }
+    for (fi, (_, f)) in files.iter().enumerate() {
+        let ids: Vec<u32> = names
+            .iter()
+            .filter_map(|n| f.names.iter().position(|x| &**x == *n).map(|i| i as u32))
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        for (si, s) in f.scopes.iter().enumerate() {
+            if s.state_uses.iter().any(|u| ids.contains(u)) {
+                let scope = index.offsets[fi] + si as u32;
+                if index.reaches(&[index.enclosing_fn(scope)], predicate, hops) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 struct Survivor<'c> {

@@ -47,6 +47,8 @@ pub struct RuleSet {
     pub wrappers: HashSet<String>,
     /// Some block or `passed-to` tests the root of a method chain that is a plain variable.
     pub uses_receiver: bool,
+    /// Some block has `unless-used-with`: record where fields and statics are used.
+    pub tracks_state_use: bool,
     /// The words of all type patterns (see `TypeGlobs::may_match`).
     pub word_index: WordIndex,
     /// Globs for dependencies that make a crate a pub/sub relay etc. live in lists; kept for config.
@@ -95,6 +97,8 @@ pub struct Block {
     pub unless_dependency: Vec<String>,
     pub requires_usage: Option<usize>,
     pub unless_usage: Option<usize>,
+    /// Predicate over the code that uses the node's state (`unless-used-with`).
+    pub unless_used_with: Option<usize>,
     pub in_app_state: Option<bool>,
     pub severity: Option<Severity>,
     pub message: Option<Template>,
@@ -357,6 +361,9 @@ pub struct Context {
 #[derive(Default)]
 pub struct Predicates {
     pub count: usize,
+    /// Some call glob names an arity (`.subscribe(1)`): method calls are also offered as
+    /// `.name(N)` with N their number of arguments.
+    pub with_arity: bool,
     pub calls: Option<GlobSet>,
     pub call_owner: Vec<usize>,
     pub loop_calls: Option<GlobSet>,
@@ -740,6 +747,7 @@ fn present_keys(m: &MatchDef) -> Vec<(&'static str, Range<usize>)> {
     key!(unless_dependency, "unless-dependency");
     key!(requires_usage, "requires-usage");
     key!(unless_usage, "unless-usage");
+    key!(unless_used_with, "unless-used-with");
     key!(in_app_state, "in-app-state");
     key!(severity, "severity");
     key!(message, "message");
@@ -777,6 +785,7 @@ impl PredicateBuilder {
     fn build(self) -> Predicates {
         let mut p = Predicates {
             count: self.count,
+            with_arity: self.calls.iter().any(|(g, _)| g.glob().ends_with(')')),
             ..Default::default()
         };
         if !self.calls.is_empty() {
@@ -891,6 +900,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
         app_state_extractors: None,
         wrappers: DEFAULT_WRAPPERS.iter().map(|s| s.to_string()).collect(),
         uses_receiver: false,
+        tracks_state_use: false,
         word_index: WordIndex {
             automaton: aho_corasick::AhoCorasick::new(Vec::<&str>::new()).expect("empty automaton"),
             len: 0,
@@ -1033,6 +1043,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
     }
     set.usage.count = usage_count;
     set.lists = lists;
+    set.tracks_state_use = set.blocks.iter().any(|b| b.unless_used_with.is_some());
     set.uses_receiver = set
         .blocks
         .iter()
@@ -1230,6 +1241,7 @@ fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Blo
         unless_dependency: Vec::new(),
         requires_usage: None,
         unless_usage: None,
+        unless_used_with: None,
         in_app_state: m.in_app_state.as_ref().map(|v| *v.get_ref()),
         severity: m.severity.as_ref().map(|s| *s.get_ref()),
         message: None,
@@ -1355,6 +1367,7 @@ fn compile_block(
         };
     block.requires_usage = usage_set(l, &m.requires_usage, "requires-usage");
     block.unless_usage = usage_set(l, &m.unless_usage, "unless-usage");
+    block.unless_used_with = call_pred(l, &m.unless_used_with, "unless-used-with", false, preds);
     Some(block)
 }
 

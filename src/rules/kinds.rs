@@ -79,12 +79,23 @@ impl NodeKind {
     /// Keys that only make sense for some kinds, and the kinds they apply to.
     pub fn specific_keys(self) -> &'static [&'static str] {
         match self {
-            NodeKind::Static | NodeKind::Let => {
-                &["type", "not-type", "name", "not-name", "mutable"]
-            }
-            NodeKind::Field | NodeKind::TypeAlias => {
-                &["type", "not-type", "name", "not-name", "in-app-state"]
-            }
+            NodeKind::Static => &[
+                "type",
+                "not-type",
+                "name",
+                "not-name",
+                "mutable",
+                "unless-used-with",
+            ],
+            NodeKind::Let => &["type", "not-type", "name", "not-name", "mutable"],
+            NodeKind::Field | NodeKind::TypeAlias => &[
+                "type",
+                "not-type",
+                "name",
+                "not-name",
+                "in-app-state",
+                "unless-used-with",
+            ],
             NodeKind::Param => &["type", "not-type", "name", "not-name"],
             NodeKind::Call => &[
                 "path",

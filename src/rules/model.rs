@@ -100,6 +100,10 @@ pub struct MatchDef {
     pub unless_dependency: Option<Spanned<StrList>>,
     pub requires_usage: Option<Spanned<StrList>>,
     pub unless_usage: Option<Spanned<StrList>>,
+    /// Call globs: the block does not fire when the node's state (the field, static or the
+    /// fields declared with the alias) is used in code that makes one of these calls
+    /// (within `hops` same-crate calls): a map of connections fed by a pub/sub subscription.
+    pub unless_used_with: Option<Spanned<StrList>>,
     pub in_app_state: Option<Spanned<bool>>,
     pub severity: Option<Spanned<Severity>>,
     pub message: Option<Spanned<String>>,

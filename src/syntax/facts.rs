@@ -21,6 +21,9 @@ pub struct FileFacts {
     pub structs: Vec<(String, Vec<String>)>,
     /// Local type names used as application state (`State<AppState>`).
     pub app_state: Vec<String>,
+    /// (type name, field name) for fields declared with a single crate-local type name
+    /// (`peers: Peers`): which fields an alias stands for.
+    pub typed_fields: Vec<(String, String)>,
     /// Which `requires-usage` / `unless-usage` sets this file mentions.
     pub usage_hits: Vec<bool>,
     pub candidates: Vec<Candidate>,
@@ -37,6 +40,9 @@ pub struct ScopeFact {
     pub callees: Vec<u32>,
     /// Predicates satisfied directly in this scope.
     pub hits: Vec<u16>,
+    /// Interned names of fields (`x.peers`) and statics (`SESSIONS`) used here, when a rule
+    /// asks where state is used (`unless-used-with`).
+    pub state_uses: Vec<u32>,
 }
 
 /// Where reachability for `calls`/`unless-calls` starts: the node's own scope, or for a call

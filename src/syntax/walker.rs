@@ -199,8 +199,16 @@ impl Walker<'_> {
         for s in &mut self.facts.scopes {
             s.callees.sort_unstable();
             s.callees.dedup();
+            s.state_uses.sort_unstable();
+            s.state_uses.dedup();
         }
         self.facts
+    }
+
+    fn note_state_use(&mut self, name: &str) {
+        let id = self.intern(name);
+        let scope = self.current_scope() as usize;
+        self.facts.scopes[scope].state_uses.push(id);
     }
 
     fn hit(&mut self, predicate: usize) {
@@ -711,6 +719,9 @@ impl Walker<'_> {
             let name = &chain[i].name;
             if self.rules.predicates.calls.is_some() {
                 self.note_call(&format!(".{name}"));
+                if self.rules.predicates.with_arity {
+                    self.note_call(&format!(".{name}({})", links[i].args.len()));
+                }
             }
             self.add_callee(name);
             let blocks = self.blocks_for(NodeKind::Method, Some(name), None);
@@ -1137,6 +1148,14 @@ impl Walker<'_> {
                 .as_ref()
                 .map(|i| i.to_string())
                 .unwrap_or_else(|| i.to_string());
+            if self.rules.tracks_state_use
+                && let Some(alias) = single_local_name(&t)
+                && self.alias_words.contains_key(alias)
+            {
+                self.facts
+                    .typed_fields
+                    .push((alias.to_string(), name.clone()));
+            }
             let node = Node {
                 kind: NodeKind::Field,
                 name: Some(&name),
@@ -1579,6 +1598,31 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
         self.note_loop_body(&l.body);
         visit::visit_expr_for_loop(self, l);
+    }
+
+    fn visit_expr_field(&mut self, f: &'ast syn::ExprField) {
+        if self.rules.tracks_state_use
+            && let syn::Member::Named(ident) = &f.member
+        {
+            self.note_state_use(&ident.to_string());
+        }
+        visit::visit_expr_field(self, f);
+    }
+
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        // A static is used by its SCREAMING_CASE name.
+        if self.rules.tracks_state_use
+            && let Some(ident) = p.path.get_ident()
+        {
+            let name = ident.to_string();
+            if name.len() > 1
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            {
+                self.note_state_use(&name);
+            }
+        }
     }
 
     fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
