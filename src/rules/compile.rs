@@ -294,11 +294,15 @@ impl Prefilter {
                 out.extend(scratch.iter().map(|&i| self.path_owner[i]));
             }
         }
-        if let (Some(set), Some(name)) = (&self.names, name) {
+        if let (Some(set), Some(name)) = (&self.names, name)
+            && set.is_match(name)
+        {
             out.extend(set.matches(name).into_iter().map(|i| self.name_owner[i]));
         }
-        out.sort_unstable();
-        out.dedup();
+        if out.len() > 1 {
+            out.sort_unstable();
+            out.dedup();
+        }
     }
 }
 

@@ -46,6 +46,8 @@ pub struct ImportScope {
     pub globs: Vec<String>,
     /// Items declared here; they shadow glob imports.
     pub local_items: HashSet<String>,
+    /// A module (not a block): scopes further out are not visible from inside it.
+    pub is_module: bool,
 }
 
 impl ImportScope {
@@ -282,7 +284,8 @@ impl Resolver {
         }
     }
 
-    pub fn push_module(&mut self, scope: ImportScope) {
+    pub fn push_module(&mut self, mut scope: ImportScope) {
+        scope.is_module = true;
         let scope = Rc::new(scope);
         self.modules
             .insert(scope.module_path.clone(), scope.clone());
@@ -312,13 +315,7 @@ impl Resolver {
             if done {
                 return false;
             }
-            if self
-                .modules
-                .get(&s.module_path)
-                .is_some_and(|m| Rc::ptr_eq(m, s))
-            {
-                done = true;
-            }
+            done = s.is_module;
             true
         })
     }

@@ -65,6 +65,8 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
         fn_name_file_ok,
         matches: Vec::new(),
         block_buf: Vec::new(),
+        call_cache: HashMap::new(),
+        call_buf: String::new(),
         impl_self: None,
         alias_words: input.alias_words,
     };
@@ -94,6 +96,9 @@ struct Walker<'a> {
     fn_name_file_ok: Vec<bool>,
     matches: Vec<usize>,
     block_buf: Vec<usize>,
+    /// Call path -> predicates its calls satisfy, for this file.
+    call_cache: HashMap<Box<str>, Vec<u16>>,
+    call_buf: String,
     /// Name of the type whose `impl` encloses the current fn (fn table keys are `Type::fn`).
     impl_self: Option<String>,
     alias_words: &'a AliasWords,
@@ -285,18 +290,46 @@ impl Walker<'_> {
     }
 
     /// A call of `path` (or `.method` for method calls) happens in the current scope.
+    /// A call of `path` (or `.method` for method calls) happens in the current scope. The
+    /// same callee recurs throughout a file, so each is matched against the call globs once.
     fn note_call(&mut self, rendered: &str) {
-        if let Some(set) = &self.rules.predicates.calls {
-            set.matches_into(rendered, &mut self.matches);
-            let owners: Vec<usize> = self
-                .matches
-                .iter()
-                .map(|&i| self.rules.predicates.call_owner[i])
-                .collect();
-            for o in owners {
-                self.hit(o);
+        let Some(set) = &self.rules.predicates.calls else {
+            return;
+        };
+        let owners = match self.call_cache.get(rendered) {
+            Some(o) => o.clone(),
+            None => {
+                set.matches_into(rendered, &mut self.matches);
+                let owners: Vec<u16> = self
+                    .matches
+                    .iter()
+                    .map(|&i| self.rules.predicates.call_owner[i] as u16)
+                    .collect();
+                self.call_cache.insert(rendered.into(), owners.clone());
+                owners
             }
+        };
+        for o in owners {
+            self.hit(o as usize);
         }
+    }
+
+    /// `.name` (and `.name(N)` when call globs mention arities) for a method call.
+    fn note_method_call(&mut self, name: &str, args: usize) {
+        if self.rules.predicates.calls.is_none() {
+            return;
+        }
+        let mut buf = std::mem::take(&mut self.call_buf);
+        buf.clear();
+        buf.push('.');
+        buf.push_str(name);
+        self.note_call(&buf);
+        if self.rules.predicates.with_arity {
+            use std::fmt::Write;
+            let _ = write!(buf, "({args})");
+            self.note_call(&buf);
+        }
+        self.call_buf = buf;
     }
 
     fn note_loop_call(&mut self, rendered: &str) {
@@ -717,12 +750,7 @@ impl Walker<'_> {
                 self.visit_expr(a);
             }
             let name = &chain[i].name;
-            if self.rules.predicates.calls.is_some() {
-                self.note_call(&format!(".{name}"));
-                if self.rules.predicates.with_arity {
-                    self.note_call(&format!(".{name}({})", links[i].args.len()));
-                }
-            }
+            self.note_method_call(name, links[i].args.len());
             self.add_callee(name);
             let blocks = self.blocks_for(NodeKind::Method, Some(name), None);
             let mut node = Node {
@@ -1622,6 +1650,22 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             {
                 self.note_state_use(&name);
             }
+        }
+    }
+
+    // Types, patterns, generics and attributes inside bodies hold nothing rules look at (types of
+    // items are read where the item is handled): not descending into them keeps the second
+    // pass over the tree short.
+    fn visit_type(&mut self, _: &'ast syn::Type) {}
+    fn visit_pat(&mut self, _: &'ast syn::Pat) {}
+    fn visit_generics(&mut self, _: &'ast syn::Generics) {}
+    fn visit_attribute(&mut self, _: &'ast Attribute) {}
+    fn visit_lifetime(&mut self, _: &'ast syn::Lifetime) {}
+    fn visit_path_arguments(&mut self, _: &'ast syn::PathArguments) {}
+    fn visit_return_type(&mut self, _: &'ast syn::ReturnType) {}
+    fn visit_lit(&mut self, l: &'ast syn::Lit) {
+        if let syn::Lit::Str(s) = l {
+            self.visit_lit_str(s);
         }
     }
 

@@ -6,7 +6,7 @@
 //! many crates, a workspace, or a single crate all work the same way. Files named explicitly
 //! are linted even when ignored, as ripgrep does.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -51,6 +51,7 @@ pub fn discover(paths: &[PathBuf]) -> Plan {
         crate_of_dir: HashMap::new(),
         loose: HashMap::new(),
         seen: HashSet::new(),
+        walked: HashSet::new(),
         errors: Vec::new(),
     };
     let mut missing_path = false;
@@ -115,11 +116,20 @@ struct Discovery {
     /// Files with no crate above them, grouped by the PATH they were found under.
     loose: HashMap<PathBuf, CrateUnit>,
     seen: HashSet<PathBuf>,
+    /// Directories already walked (workspaces may point at each other).
+    walked: HashSet<PathBuf>,
     errors: Vec<FileError>,
 }
 
 impl Discovery {
     fn walk(&mut self, dir: &Path) {
+        if !self.walked.insert(absolute(dir)) {
+            return;
+        }
+        // Workspace members outside this directory (`members = ["../shared/*"]`) belong to it.
+        for member in outside_members(dir) {
+            self.walk(&member);
+        }
         let excluded = workspace_excludes(dir);
         let walker = ignore::WalkBuilder::new(dir)
             .standard_filters(true)
@@ -291,6 +301,58 @@ fn dir_name(d: &Path) -> String {
 }
 
 /// `[workspace] exclude = [..]` of a manifest in `dir`: those directories are not linted.
+/// Workspace members (expanded globs) that are not under `dir`.
+fn outside_members(dir: &Path) -> Vec<PathBuf> {
+    let Ok(Manifest {
+        workspace: Some(ws),
+        ..
+    }) = read_manifest(&dir.join("Cargo.toml"))
+    else {
+        return Vec::new();
+    };
+    let root = absolute(dir);
+    let mut out = Vec::new();
+    for pattern in &ws.members {
+        for m in expand_member(&root, pattern) {
+            let m = absolute(&m);
+            if !m.starts_with(&root) && m.join("Cargo.toml").is_file() {
+                out.push(m);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Expands a `members` entry (`crates/*`, `../tools/gen`) one path component at a time.
+fn expand_member(root: &Path, pattern: &str) -> Vec<PathBuf> {
+    let mut current = vec![root.to_path_buf()];
+    for part in pattern.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        let is_glob = part.contains(['*', '?', '[']);
+        let mut next = Vec::new();
+        for base in &current {
+            if !is_glob {
+                next.push(base.join(part));
+                continue;
+            }
+            let Ok(glob) = globset::Glob::new(part) else {
+                continue;
+            };
+            let matcher = glob.compile_matcher();
+            if let Ok(entries) = std::fs::read_dir(base) {
+                for e in entries.flatten() {
+                    if e.path().is_dir() && matcher.is_match(e.file_name()) {
+                        next.push(e.path());
+                    }
+                }
+            }
+        }
+        current = next;
+    }
+    current
+}
+
 fn workspace_excludes(dir: &Path) -> Vec<PathBuf> {
     match read_manifest(&dir.join("Cargo.toml")) {
         Ok(Manifest {
@@ -380,14 +442,6 @@ pub fn module_path_for(rel: &str) -> String {
     out
 }
 
-/// Crates by name, for messages that list them.
-pub fn crate_names(plan: &Plan) -> BTreeMap<String, usize> {
-    plan.crates
-        .iter()
-        .map(|c| (c.name.clone(), c.files.len()))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,6 +455,28 @@ mod tests {
         assert_eq!(module_path_for("src/api/users.rs"), "crate::api::users");
         assert_eq!(module_path_for("src/bin/worker.rs"), "crate");
         assert_eq!(module_path_for("build.rs"), "crate");
+    }
+
+    #[test]
+    fn workspace_members_outside_the_directory_are_linted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ws = tmp.path().join("ws");
+        let shared = tmp.path().join("shared/util");
+        std::fs::create_dir_all(ws.join("app/src")).unwrap();
+        std::fs::create_dir_all(shared.join("src")).unwrap();
+        std::fs::write(
+            ws.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"app\", \"../shared/*\"]\n",
+        )
+        .unwrap();
+        std::fs::write(ws.join("app/Cargo.toml"), "[package]\nname = \"app\"\n").unwrap();
+        std::fs::write(ws.join("app/src/main.rs"), "fn main() {}").unwrap();
+        std::fs::write(shared.join("Cargo.toml"), "[package]\nname = \"util\"\n").unwrap();
+        std::fs::write(shared.join("src/lib.rs"), "pub fn f() {}").unwrap();
+        let plan = discover(&[ws.clone()]);
+        let mut names: Vec<&str> = plan.crates.iter().map(|c| c.name.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["app", "util"]);
     }
 
     #[test]
