@@ -473,7 +473,7 @@ mod tests {
         std::fs::write(ws.join("app/src/main.rs"), "fn main() {}").unwrap();
         std::fs::write(shared.join("Cargo.toml"), "[package]\nname = \"util\"\n").unwrap();
         std::fs::write(shared.join("src/lib.rs"), "pub fn f() {}").unwrap();
-        let plan = discover(&[ws.clone()]);
+        let plan = discover(std::slice::from_ref(&ws));
         let mut names: Vec<&str> = plan.crates.iter().map(|c| c.name.as_str()).collect();
         names.sort();
         assert_eq!(names, ["app", "util"]);
