@@ -74,6 +74,12 @@ pub enum Format {
     Human,
     Short,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=..::message`), then the short report.
+    Github,
+    /// A Markdown summary to post on a pull request.
+    Markdown,
 }
 
 #[derive(Args, Debug)]

@@ -11,7 +11,7 @@ use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, emit, eprint, load, print_diagno
 use crate::cli::{CheckArgs, Format};
 use crate::config::{FailOn, unknown_rule_message};
 use crate::engine::{self, CheckOptions};
-use crate::report::{Outcome, human, json, short};
+use crate::report::{Outcome, github, human, json, markdown, sarif, short};
 use crate::rules::compile::RuleSet;
 use crate::workspace::discover::{self, Plan};
 
@@ -168,6 +168,14 @@ fn print(outcome: &Outcome, rules: &RuleSet, format: Format) {
             eprint(&err);
         }
         Format::Json => emit(&json::render(outcome)),
+        Format::Sarif => emit(&sarif::render(outcome, rules)),
+        Format::Github => {
+            emit(&github::render(outcome));
+            let mut err = String::new();
+            short::render_errors(outcome, &mut err);
+            eprint(&err);
+        }
+        Format::Markdown => emit(&markdown::render(outcome, rules)),
     }
 }
 

@@ -1,7 +1,10 @@
 //! What a run produced, and the printers for each `--format`.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 pub mod short;
 
 use std::collections::BTreeMap;
