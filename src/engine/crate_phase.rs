@@ -37,7 +37,10 @@ pub fn resolve_crate(
     files: &[(usize, FileFacts)],
     rules: &RuleSet,
 ) -> Vec<Finding> {
-    if files.iter().all(|(_, f)| f.candidates.is_empty()) {
+    if files
+        .iter()
+        .all(|(_, f)| f.candidates.is_empty() && f.suppressions.is_empty())
+    {
         return Vec::new();
     }
     let index = build_index(files, rules);
@@ -184,6 +187,9 @@ pub fn resolve_crate(
 
     let mut findings = Vec::new();
     let mut seen: HashSet<(usize, usize, u32, u32)> = HashSet::new();
+    let facts_of: HashMap<usize, &FileFacts> = files.iter().map(|(i, f)| (*i, f)).collect();
+    // (file, suppression, rule) that suppressed something.
+    let mut used: HashSet<(usize, usize, String)> = HashSet::new();
     for s in survivors {
         let block = &rules.blocks[s.cand.block as usize];
         if let Some(a) = s.cand.via_alias.as_deref()
@@ -197,9 +203,94 @@ pub fn resolve_crate(
             continue;
         }
         let file = &unit.files[s.file];
-        findings.push(make_finding(unit, file, s.cand, s.ctx, rules));
+        let finding = make_finding(unit, file, s.cand, s.ctx, rules);
+        if let Some(facts) = facts_of.get(&s.file)
+            && let Some(i) = suppressing(facts, &finding)
+        {
+            used.insert((s.file, i, finding.rule.clone()));
+            continue;
+        }
+        findings.push(finding);
+    }
+    if rules.is_enabled("unused-suppression") {
+        for (file_idx, facts) in files {
+            report_suppressions(unit, *file_idx, facts, &used, rules, &mut findings);
+        }
     }
     findings
+}
+
+/// The suppression (index) that covers this finding, if any.
+fn suppressing(facts: &FileFacts, f: &Finding) -> Option<usize> {
+    facts.suppressions.iter().position(|s| {
+        s.rules.iter().any(|r| *r == f.rule) && s.covers.0 <= f.line && f.line <= s.covers.1
+    })
+}
+
+/// Suppressions that are malformed, have no reason, name unknown rules or suppress nothing
+/// are findings of `unused-suppression` (as ruff reports an unused `noqa`).
+fn report_suppressions(
+    unit: &CrateUnit,
+    file_idx: usize,
+    facts: &FileFacts,
+    used: &HashSet<(usize, usize, String)>,
+    rules: &RuleSet,
+    out: &mut Vec<Finding>,
+) {
+    let Some(meta) = rules.rule("unused-suppression") else {
+        return;
+    };
+    let file = &unit.files[file_idx];
+    for (i, s) in facts.suppressions.iter().enumerate() {
+        let mut problems: Vec<String> = Vec::new();
+        if s.rules.is_empty() {
+            problems.push(
+                "cannot read this suppression: write `// statelint: allow(rule-id) reason`"
+                    .to_string(),
+            );
+        } else if s.reason.is_none() {
+            problems.push(format!(
+                "`{}` gives no reason: say why this state is fine with several replicas",
+                s.text
+            ));
+        }
+        for r in &s.rules {
+            if rules.rule(r).is_none() {
+                problems.push(format!(
+                    "`{r}` is not a statelint rule (`statelint rules` lists them)"
+                ));
+            } else if !rules.disabled.contains(r) && !used.contains(&(file_idx, i, r.clone())) {
+                let scope = if s.file_wide { "in this file" } else { "here" };
+                problems.push(format!("`allow({r})` suppresses nothing {scope}"));
+            }
+        }
+        let snippet = facts
+            .suppression_snippets
+            .get(i)
+            .cloned()
+            .unwrap_or_default();
+        for message in problems {
+            out.push(Finding {
+                rule: meta.id.clone(),
+                severity: meta.severity,
+                checklist: None,
+                message,
+                help: meta.help.clone(),
+                file: file.display.clone(),
+                line: s.line,
+                column: s.column,
+                end_line: s.line,
+                end_column: s.end_column,
+                fingerprint: fingerprint(&meta.id, &file.rel, &s.text, &snippet),
+                snippet: snippet.clone(),
+                crate_name: unit.name.clone(),
+                context: None,
+                path: file.path.clone(),
+                byte_start: s.bytes.start,
+                byte_end: s.bytes.end,
+            });
+        }
+    }
 }
 
 /// Is the state a node declares (a field, a static, or the fields declared with an alias)

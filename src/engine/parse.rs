@@ -11,6 +11,7 @@ use crate::report::FileError;
 use crate::rules::compile::RuleSet;
 use crate::source::SourceText;
 use crate::syntax::facts::FileFacts;
+use crate::syntax::suppress;
 use crate::syntax::walker::{self, FileInput};
 use crate::workspace::discover::{CrateUnit, SourceFile};
 
@@ -79,12 +80,14 @@ pub fn process_file(
             ),
         ));
     }
+    let comments = suppress::find_comments(src.text());
     let input = FileInput {
         rules,
         externs: unit.externs.clone(),
         module_path: file.module_path.clone(),
         rel_path: &file.rel,
         alias_words,
+        record_items: !comments.is_empty(),
     };
     QUIET_PANICS.with(|q| q.set(true));
     let result = panic::catch_unwind(AssertUnwindSafe(|| parse_and_walk(&src, &input)));
@@ -93,7 +96,12 @@ pub fn process_file(
     // every file this thread parsed.
     proc_macro2::extra::invalidate_current_thread_spans();
     match result {
-        Ok(Ok(facts)) => Ok(facts),
+        Ok(Ok(mut facts)) => {
+            if !comments.is_empty() {
+                attach_suppressions(&mut facts, comments, &src);
+            }
+            Ok(facts)
+        }
         Ok(Err((line, column, message))) => Err(err("parse", message).at(line, column)),
         Err(payload) => {
             let what = payload
@@ -123,6 +131,18 @@ pub fn parse_only(file: &SourceFile, max_size: u64) -> Result<(), FileError> {
         Ok(Ok(())) => Ok(()),
         _ => Err(err("parse", "cannot parse".to_string())),
     }
+}
+
+fn attach_suppressions(facts: &mut FileFacts, comments: Vec<suppress::Comment>, src: &SourceText) {
+    let line_count = src.line_count() as u32;
+    let suppressions = suppress::resolve(comments, &facts.item_lines, &|b| src.line_col(b), &|l| {
+        (l >= 1 && l <= line_count).then(|| src.line_text(l).to_string())
+    });
+    facts.suppression_snippets = suppressions
+        .iter()
+        .map(|s| src.line_text(s.line).trim().to_string())
+        .collect();
+    facts.suppressions = suppressions;
 }
 
 fn parse_and_walk(src: &SourceText, input: &FileInput) -> Result<FileFacts, (u32, u32, String)> {

@@ -49,6 +49,8 @@ pub struct RuleSet {
     pub uses_receiver: bool,
     /// Some block has `unless-used-with`: record where fields and statics are used.
     pub tracks_state_use: bool,
+    /// Rules turned off for this run (`--select`/`--ignore`, config).
+    pub disabled: HashSet<String>,
     /// The words of all type patterns (see `TypeGlobs::may_match`).
     pub word_index: WordIndex,
     /// Globs for dependencies that make a crate a pub/sub relay etc. live in lists; kept for config.
@@ -67,6 +69,7 @@ pub struct RuleMeta {
     pub good: Option<String>,
     pub supersedes: Vec<String>,
     pub origin: String,
+    pub internal: bool,
 }
 
 pub struct Block {
@@ -905,6 +908,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
         wrappers: DEFAULT_WRAPPERS.iter().map(|s| s.to_string()).collect(),
         uses_receiver: false,
         tracks_state_use: false,
+        disabled: HashSet::new(),
         word_index: WordIndex {
             automaton: aho_corasick::AhoCorasick::new(Vec::<&str>::new()).expect("empty automaton"),
             len: 0,
@@ -979,7 +983,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
             } else {
                 continue;
             }
-            if r.matches.is_empty() {
+            if r.matches.is_empty() && !r.internal {
                 l.error(
                     r.id.span(),
                     "match",
@@ -1118,6 +1122,7 @@ fn compile_meta(l: &mut Loader, r: &RuleDef) -> Option<RuleMeta> {
             None => Vec::new(),
         },
         origin: l.file.to_string(),
+        internal: r.internal,
     })
 }
 
@@ -1382,7 +1387,17 @@ impl RuleSet {
         for kind in self.blocks_by_kind.iter_mut() {
             kind.retain(|&b| keep(&rules[blocks[b].rule].id));
         }
+        self.disabled = self
+            .rules
+            .iter()
+            .filter(|r| !keep(&r.id))
+            .map(|r| r.id.clone())
+            .collect();
         build_prefilters(self);
+    }
+
+    pub fn is_enabled(&self, id: &str) -> bool {
+        self.rule(id).is_some() && !self.disabled.contains(id)
     }
 
     pub fn set_severity(&mut self, id: &str, severity: Severity) {

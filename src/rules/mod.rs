@@ -40,6 +40,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/unlocked-schedule.toml"),
     ),
     (
+        "unused-suppression.toml",
+        include_str!("../../rules/unused-suppression.toml"),
+    ),
+    (
         "local-websocket-fanout.toml",
         include_str!("../../rules/local-websocket-fanout.toml"),
     ),

@@ -40,6 +40,9 @@ pub struct RuleDef {
     pub bad: Option<String>,
     /// Example code that does not.
     pub good: Option<String>,
+    /// Reported by statelint itself rather than by match blocks (`unused-suppression`).
+    #[serde(default)]
+    pub internal: bool,
     /// More general rules that stay quiet on a node this rule reports (a session map is not
     /// also reported as an in-process cache).
     pub supersedes: Option<Spanned<StrList>>,

@@ -28,6 +28,12 @@ pub struct FileFacts {
     pub usage_hits: Vec<bool>,
     pub candidates: Vec<Candidate>,
     pub line_count: usize,
+    /// (first line, last line) of items, attributes included; only recorded when the file
+    /// has suppression comments.
+    pub item_lines: Vec<(u32, u32)>,
+    pub suppressions: Vec<super::suppress::Suppression>,
+    /// Source line of each suppression (for reports about the suppression itself).
+    pub suppression_snippets: Vec<String>,
 }
 
 #[derive(Default, Clone)]

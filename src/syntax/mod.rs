@@ -5,5 +5,6 @@ pub mod exprs;
 pub mod facts;
 pub mod imports;
 pub mod macros;
+pub mod suppress;
 pub mod types;
 pub mod walker;

@@ -36,6 +36,8 @@ pub struct FileInput<'a> {
     pub rel_path: &'a str,
     /// The crate's `type` aliases and the words of their definitions (see `engine::aliases`).
     pub alias_words: &'a AliasWords,
+    /// Record the lines of every item (the file has suppression comments that may cover one).
+    pub record_items: bool,
 }
 
 pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFacts {
@@ -69,6 +71,7 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
         call_buf: String::new(),
         impl_self: None,
         alias_words: input.alias_words,
+        record_items: input.record_items,
     };
     let module = ImportScope::collect(&file.items, &input.module_path, &input.externs);
     w.note_usage_of_scope(&module);
@@ -102,6 +105,7 @@ struct Walker<'a> {
     /// Name of the type whose `impl` encloses the current fn (fn table keys are `Type::fn`).
     impl_self: Option<String>,
     alias_words: &'a AliasWords,
+    record_items: bool,
 }
 
 /// A fn parameter with its type resolved (and rendered once, if anything asks).
@@ -191,6 +195,14 @@ impl Walker<'_> {
         self.facts.names.push(name.into());
         self.name_ids.insert(name.into(), id);
         id
+    }
+
+    /// Lines an item spans, attributes and doc comments included (for suppressions).
+    fn note_item_lines<T: Spanned>(&mut self, node: &T) {
+        let r = byte_range(node.span());
+        let (start, _) = self.src.line_col(r.start);
+        let (end, _) = self.src.line_col(r.end);
+        self.facts.item_lines.push((start, end));
     }
 
     /// Records a call; duplicates are removed once the file is done (`finish`).
@@ -1340,7 +1352,12 @@ impl Walker<'_> {
         let saved_impl = self.impl_self.replace(self_name.clone());
         for item in &i.items {
             match item {
-                ImplItem::Fn(f) => self.handle_fn(&f.attrs, &f.sig, Some(&f.block)),
+                ImplItem::Fn(f) => {
+                    if self.record_items {
+                        self.note_item_lines(f);
+                    }
+                    self.handle_fn(&f.attrs, &f.sig, Some(&f.block))
+                }
                 ImplItem::Const(c) => self.visit_expr(&c.expr),
                 ImplItem::Macro(m) => self.handle_macro(&m.mac, &m.attrs),
                 _ => {}
@@ -1493,6 +1510,9 @@ fn single_local_name(t: &Ty) -> Option<&str> {
 
 impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_item(&mut self, item: &'ast Item) {
+        if self.record_items {
+            self.note_item_lines(item);
+        }
         match item {
             Item::Fn(f) => self.handle_fn(&f.attrs, &f.sig, Some(&f.block)),
             Item::Impl(i) => self.handle_impl(i),
@@ -1544,6 +1564,9 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 self.items.push(t.ident.to_string());
                 for ti in &t.items {
                     if let syn::TraitItem::Fn(f) = ti {
+                        if self.record_items {
+                            self.note_item_lines(f);
+                        }
                         self.handle_fn(&f.attrs, &f.sig, f.default.as_ref());
                     }
                 }
