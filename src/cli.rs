@@ -58,6 +58,12 @@ pub struct CheckArgs {
     /// Not these rules (comma-separated ids).
     #[arg(long, value_delimiter = ',', value_name = "ID,..")]
     pub ignore: Vec<String>,
+    /// Hide the findings recorded in this baseline file: only new findings are reported.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in this file (written atomically) and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,

@@ -28,6 +28,10 @@ pub struct ConfigDef {
     /// Items added to the rules' named lists (`lock-functions`, `pubsub-crates`, ...).
     #[serde(default)]
     pub lists: BTreeMap<String, Spanned<StrList>>,
+    /// Rules not reported in files matching a glob (relative to the config file):
+    /// `"src/legacy/**" = ["in-process-cache"]`.
+    #[serde(default)]
+    pub per_path: BTreeMap<String, Spanned<StrList>>,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -199,6 +203,39 @@ impl Config {
                 diags.push(self.diag(sev.span(), "severity", unknown_rule_message(id, rules)));
             }
         }
+        for (glob, ids) in &self.def.per_path {
+            if let Err(e) = globset::Glob::new(glob) {
+                diags.push(self.diag(
+                    ids.span(),
+                    "per-path",
+                    format!("invalid glob `{glob}`: {}", e.kind()),
+                ));
+            }
+            for item in ids.get_ref().iter() {
+                if !known(item.get_ref()) {
+                    diags.push(self.diag(
+                        item_span(ids, item),
+                        "per-path",
+                        unknown_rule_message(item.get_ref(), rules),
+                    ));
+                }
+            }
+        }
+        for name in self.def.lists.keys() {
+            if !rules.defined_lists.contains(name) {
+                let known_lists: Vec<&str> =
+                    rules.defined_lists.iter().map(String::as_str).collect();
+                let span = self.def.lists[name].span();
+                diags.push(self.diag(
+                    span,
+                    "lists",
+                    format!(
+                        "no rule reads a list named `{name}`; lists: {}",
+                        known_lists.join(", ")
+                    ),
+                ));
+            }
+        }
         if let Some(list) = &self.def.exclude {
             for item in list.get_ref().iter() {
                 if let Err(e) = globset::Glob::new(item.get_ref()) {
@@ -211,6 +248,36 @@ impl Config {
             }
         }
         diags.into_result(())
+    }
+
+    /// Drops findings of rules that `[per-path]` turns off for their file.
+    pub fn apply_per_path(&self, findings: &mut Vec<crate::report::Finding>) {
+        if self.def.per_path.is_empty() {
+            return;
+        }
+        let entries: Vec<(globset::GlobMatcher, Vec<String>)> = self
+            .def
+            .per_path
+            .iter()
+            .filter_map(|(g, ids)| {
+                let m = globset::Glob::new(g).ok()?.compile_matcher();
+                Some((
+                    m,
+                    ids.get_ref().iter().map(|i| i.get_ref().clone()).collect(),
+                ))
+            })
+            .collect();
+        let base = crate::workspace::discover::absolute(&self.dir);
+        findings.retain(|f| {
+            let abs = crate::workspace::discover::absolute(&f.path);
+            let rel = abs
+                .strip_prefix(&base)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            !entries
+                .iter()
+                .any(|(m, ids)| (m.is_match(&rel) || m.is_match(&f.file)) && ids.contains(&f.rule))
+        });
     }
 
     pub fn exclude_set(&self) -> Option<globset::GlobSet> {

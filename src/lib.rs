@@ -6,6 +6,7 @@
 //! per file producing facts and candidates (`syntax::walker`) → crate-level resolution
 //! (`engine::crate_phase`) → report (`report`).
 
+pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod config;

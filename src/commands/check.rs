@@ -42,11 +42,45 @@ pub fn run(args: CheckArgs) -> u8 {
         threads: args.threads,
         max_file_size: args.max_file_size,
     };
-    let outcome = if args.parse_only {
+    let baseline = match &args.baseline {
+        Some(path) if args.write_baseline.is_none() => match crate::baseline::load(path) {
+            Ok(b) => Some(b),
+            Err(msg) => {
+                eprint(&format!("error: {msg}\n"));
+                return EXIT_USAGE;
+            }
+        },
+        _ => None,
+    };
+    let mut outcome = if args.parse_only {
         parse_only(&plan, &options)
     } else {
         run_with_progress(&plan, &rules, &options, args.format)
     };
+    config.apply_per_path(&mut outcome.findings);
+    if let Some(path) = &args.write_baseline {
+        return match crate::baseline::write(path, &outcome.findings) {
+            Ok(()) => {
+                eprint(&format!(
+                    "statelint: wrote {} findings to {}; check with `--baseline {}` to report only new ones\n",
+                    outcome.findings.len(),
+                    path.display(),
+                    path.display()
+                ));
+                EXIT_OK
+            }
+            Err(e) => {
+                eprint(&format!(
+                    "error: cannot write baseline {}: {e}\n",
+                    path.display()
+                ));
+                EXIT_USAGE
+            }
+        };
+    }
+    if let Some(b) = &baseline {
+        outcome.baselined = crate::baseline::apply(&mut outcome.findings, b);
+    }
     let fail_on = args
         .fail_on
         .or(config.def.fail_on.as_ref().map(|f| *f.get_ref()))

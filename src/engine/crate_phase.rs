@@ -223,7 +223,7 @@ pub fn resolve_crate(
 /// The suppression (index) that covers this finding, if any.
 fn suppressing(facts: &FileFacts, f: &Finding) -> Option<usize> {
     facts.suppressions.iter().position(|s| {
-        s.rules.iter().any(|r| *r == f.rule) && s.covers.0 <= f.line && f.line <= s.covers.1
+        s.rules.contains(&f.rule) && s.covers.0 <= f.line && f.line <= s.covers.1
     })
 }
 

@@ -50,6 +50,7 @@ pub fn run(
         findings,
         errors,
         files,
+        baselined: 0,
     }
 }
 
@@ -147,5 +148,6 @@ pub fn parse_only(plan: &Plan, options: &CheckOptions) -> Outcome {
         findings: Vec::new(),
         errors,
         files,
+        baselined: 0,
     }
 }

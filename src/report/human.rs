@@ -288,6 +288,13 @@ fn summary(outcome: &Outcome, rules: &RuleSet, opts: &HumanOptions, out: &mut St
         count(Severity::Info).to_string() + " info",
         plural(outcome.files, "file"),
     );
+    if outcome.baselined > 0 {
+        let _ = write!(
+            out,
+            "; {} in the baseline not shown",
+            plural(outcome.baselined, "finding")
+        );
+    }
     if !outcome.errors.is_empty() {
         let _ = write!(
             out,

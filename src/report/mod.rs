@@ -74,6 +74,8 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     pub errors: Vec<FileError>,
     pub files: usize,
+    /// Findings hidden because the baseline records them.
+    pub baselined: usize,
 }
 
 #[derive(Serialize)]
@@ -81,6 +83,7 @@ pub struct Summary {
     pub files: usize,
     pub findings: usize,
     pub errors: usize,
+    pub baselined: usize,
     pub by_severity: BTreeMap<&'static str, usize>,
     pub by_rule: BTreeMap<String, usize>,
     pub checklist: BTreeMap<String, &'static str>,
@@ -109,6 +112,7 @@ impl Outcome {
             files: self.files,
             findings: self.findings.len(),
             errors: self.errors.len(),
+            baselined: self.baselined,
             by_severity,
             by_rule,
             checklist,

@@ -3,7 +3,7 @@
 //! problem becomes a diagnostic that points at the key in the user's TOML; loading goes on to
 //! report all problems at once rather than the first.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -51,6 +51,8 @@ pub struct RuleSet {
     pub tracks_state_use: bool,
     /// Rules turned off for this run (`--select`/`--ignore`, config).
     pub disabled: HashSet<String>,
+    /// Names of the lists rule files define (the config may only extend these).
+    pub defined_lists: BTreeSet<String>,
     /// The words of all type patterns (see `TypeGlobs::may_match`).
     pub word_index: WordIndex,
     /// Globs for dependencies that make a crate a pub/sub relay etc. live in lists; kept for config.
@@ -853,6 +855,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
             entry.extend(items.get_ref().iter().map(|s| s.get_ref().clone()));
         }
     }
+    let defined_lists: BTreeSet<String> = lists.keys().cloned().collect();
     for (name, items) in &options.extra_lists {
         lists
             .entry(name.clone())
@@ -909,6 +912,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
         uses_receiver: false,
         tracks_state_use: false,
         disabled: HashSet::new(),
+        defined_lists: BTreeSet::new(),
         word_index: WordIndex {
             automaton: aho_corasick::AhoCorasick::new(Vec::<&str>::new()).expect("empty automaton"),
             len: 0,
@@ -1051,6 +1055,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
     }
     set.usage.count = usage_count;
     set.lists = lists;
+    set.defined_lists = defined_lists;
     set.tracks_state_use = set.blocks.iter().any(|b| b.unless_used_with.is_some());
     set.uses_receiver = set
         .blocks
