@@ -47,6 +47,13 @@ pub fn run(args: ExplainArgs) -> u8 {
         let _ = writeln!(out, "\n## Use instead\n\n```rust\n{}\n```", good.trim_end());
     }
     let _ = writeln!(out, "\n## Fix\n\n{}", rule.help);
+    if !rule.internal {
+        let _ = writeln!(
+            out,
+            "\nWhen the state is fine (say why): `// statelint: allow({}) reason` on or above the line, or above the item.",
+            rule.id
+        );
+    }
     emit(&out);
     EXIT_OK
 }
