@@ -1,9 +1,82 @@
-//! `--format github` (to be written).
+//! `--format github`: one GitHub Actions workflow command per finding, which the runner turns
+//! into an annotation on the pull request's diff. GitHub shows only the first few annotations
+//! of a step, so CI should print a full report as well (DESIGN.md, "Known traps").
 
-use super::Outcome;
+use std::fmt::Write as _;
+
+use super::{Finding, Outcome};
+use crate::rules::model::Severity;
 
 pub fn render(outcome: &Outcome) -> String {
-    let _ = outcome;
+    let mut out = String::new();
+    for f in &outcome.findings {
+        let _ = writeln!(out, "{}", command(f));
+    }
+    out
+}
 
-    String::new()
+fn command(f: &Finding) -> String {
+    let kind = match f.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    let line = f.line.max(1);
+    let end_line = f.end_line.max(line);
+    let mut props = vec![("file", f.file.clone()), ("line", line.to_string())];
+    // GitHub rejects `col`/`endColumn` on an annotation that spans several lines.
+    if end_line == line {
+        props.push(("col", f.column.max(1).to_string()));
+        props.push(("endLine", end_line.to_string()));
+        props.push(("endColumn", f.end_column.max(1).to_string()));
+    } else {
+        props.push(("endLine", end_line.to_string()));
+    }
+    props.push(("title", format!("statelint({})", f.rule)));
+    let props: Vec<String> = props
+        .iter()
+        .map(|(k, v)| format!("{k}={}", escape_property(v)))
+        .collect();
+    // The help goes on a line of its own: the annotation then says what to do, not only what
+    // is wrong.
+    let message = if f.help.is_empty() {
+        f.message.clone()
+    } else {
+        format!("{}\nhelp: {}", f.message, f.help)
+    };
+    format!("::{kind} {}::{}", props.join(","), escape_data(&message))
+}
+
+/// The message part of a workflow command: `%` first, so the escapes it adds stay intact.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A property value also ends at `,` and the properties end at `:`.
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_escapes_percent_and_newlines() {
+        assert_eq!(escape_data("100% done\r\nnext"), "100%25 done%0D%0Anext");
+        assert_eq!(escape_data("a: b, c"), "a: b, c");
+    }
+
+    #[test]
+    fn properties_also_escape_colon_and_comma() {
+        assert_eq!(escape_property("C:\\a,b%.rs"), "C%3A\\a%2Cb%25.rs");
+        assert_eq!(escape_property("x\ny"), "x%0Ay");
+    }
+
+    #[test]
+    fn percent_is_escaped_before_the_escapes_it_introduces() {
+        assert_eq!(escape_property("%3A:"), "%253A%3A");
+    }
 }
