@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod engine;
+pub mod fault;
 pub mod report;
 pub mod rules;
 pub mod source;

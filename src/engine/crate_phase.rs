@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use crate::fault;
 use crate::report::Finding;
 use crate::rules::compile::{CtxSet, RuleSet};
 use crate::rules::kinds::NodeKind;
@@ -32,16 +33,21 @@ struct CrateIndex<'a> {
     callers: Vec<Vec<u32>>,
 }
 
+/// A rule that panicked on a candidate: (file index in the crate, rule index, panic message).
+pub type Fault = (usize, usize, String);
+
+/// Findings of one crate, and the rules that crashed while judging its candidates.
 pub fn resolve_crate(
     unit: &CrateUnit,
     files: &[(usize, FileFacts)],
     rules: &RuleSet,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, Vec<Fault>) {
+    let mut faults: Vec<Fault> = Vec::new();
     if files
         .iter()
         .all(|(_, f)| f.candidates.is_empty() && f.suppressions.is_empty())
     {
-        return Vec::new();
+        return (Vec::new(), faults);
     }
     let index = build_index(files, rules);
     let aliases = collect_aliases(files);
@@ -75,99 +81,110 @@ pub fn resolve_crate(
         })
         .unwrap_or_default();
 
+    // Does a candidate survive the crate-level conditions? Returns its contexts if so.
+    let survives = |fi: usize, facts: &FileFacts, cand: &Candidate| -> Option<CtxSet> {
+        let block = &rules.blocks[cand.block as usize];
+        if let Some(ty) = &cand.deferred_type {
+            let expanded = ty.expand_aliases(&aliases, 0);
+            let rendered = RenderedTy::new(&expanded, &|n: &str| rules.wrappers.contains(n));
+            if !type_ok(block, &rendered) {
+                return None;
+            }
+        }
+        if let Some(want) = block.in_app_state {
+            let is = cand.owner.as_deref().is_some_and(|o| app_state.contains(o));
+            if is != want {
+                return None;
+            }
+        }
+        let scope = index.offsets[fi] + cand.scope;
+        let ctx = index.contexts[scope as usize];
+        if block.inside != 0 && ctx & block.inside == 0 {
+            return None;
+        }
+        if ctx & block.not_inside != 0 {
+            return None;
+        }
+        if ctx & rules.excluded_by_default & !block.inside != 0 {
+            return None;
+        }
+        if !block.requires_dependency.is_empty()
+            && !block
+                .requires_dependency
+                .iter()
+                .any(|d| deps.contains(d.as_str()))
+        {
+            return None;
+        }
+        if block
+            .unless_dependency
+            .iter()
+            .any(|d| deps.contains(d.as_str()))
+        {
+            return None;
+        }
+        if block.requires_usage.is_some_and(|u| !usage[u]) {
+            return None;
+        }
+        if block.unless_usage.is_some_and(|u| usage[u]) {
+            return None;
+        }
+        if let Some(p) = block.unless_used_with
+            && state_used_with(
+                &index,
+                files,
+                &typed_fields,
+                block.kind,
+                cand,
+                p as u16,
+                block.hops,
+            )
+        {
+            return None;
+        }
+        if block.needs_reach() {
+            let mut roots = index.roots(fi, &facts.names, &cand.roots);
+            let handed_over = !roots.is_empty();
+            if !handed_over {
+                // Nothing passed to the node: what matters is the fn it is in.
+                roots.push(index.enclosing_fn(scope));
+            }
+            if !block
+                .requires
+                .iter()
+                .all(|&p| index.reaches(&roots, p as u16, block.hops))
+            {
+                return None;
+            }
+            if let Some(p) = block.unless {
+                if index.reaches(&roots, p as u16, block.hops) {
+                    return None;
+                }
+                // A guard may also sit in a caller (`if already_processed() { return }`
+                // before calling the fn that inserts): callers' own code counts, not
+                // everything else they call.
+                if !handed_over && index.caller_hits(roots[0], p as u16, block.hops) {
+                    return None;
+                }
+            }
+        }
+        Some(ctx)
+    };
     let mut survivors: Vec<Survivor> = Vec::new();
     for (fi, (file_idx, facts)) in files.iter().enumerate() {
         for cand in &facts.candidates {
-            let block = &rules.blocks[cand.block as usize];
-            if let Some(ty) = &cand.deferred_type {
-                let expanded = ty.expand_aliases(&aliases, 0);
-                let rendered = RenderedTy::new(&expanded, &|n: &str| rules.wrappers.contains(n));
-                if !type_ok(block, &rendered) {
-                    continue;
-                }
-            }
-            if let Some(want) = block.in_app_state {
-                let is = cand.owner.as_deref().is_some_and(|o| app_state.contains(o));
-                if is != want {
-                    continue;
-                }
-            }
-            let scope = index.offsets[fi] + cand.scope;
-            let ctx = index.contexts[scope as usize];
-            if block.inside != 0 && ctx & block.inside == 0 {
-                continue;
-            }
-            if ctx & block.not_inside != 0 {
-                continue;
-            }
-            if ctx & rules.excluded_by_default & !block.inside != 0 {
-                continue;
-            }
-            if !block.requires_dependency.is_empty()
-                && !block
-                    .requires_dependency
-                    .iter()
-                    .any(|d| deps.contains(d.as_str()))
-            {
-                continue;
-            }
-            if block
-                .unless_dependency
-                .iter()
-                .any(|d| deps.contains(d.as_str()))
-            {
-                continue;
-            }
-            if block.requires_usage.is_some_and(|u| !usage[u]) {
-                continue;
-            }
-            if block.unless_usage.is_some_and(|u| usage[u]) {
-                continue;
-            }
-            if let Some(p) = block.unless_used_with
-                && state_used_with(
-                    &index,
-                    files,
-                    &typed_fields,
-                    block.kind,
+            let rule = rules.blocks[cand.block as usize].rule;
+            match fault::catch_rule(fault::Stage::Resolve, &rules.rules[rule].id, || {
+                survives(fi, facts, cand)
+            }) {
+                Ok(Some(ctx)) => survivors.push(Survivor {
+                    file: *file_idx,
                     cand,
-                    p as u16,
-                    block.hops,
-                )
-            {
-                continue;
+                    ctx,
+                }),
+                Ok(None) => {}
+                Err(panic) => faults.push((*file_idx, rule, panic)),
             }
-            if block.needs_reach() {
-                let mut roots = index.roots(fi, &facts.names, &cand.roots);
-                let handed_over = !roots.is_empty();
-                if !handed_over {
-                    // Nothing passed to the node: what matters is the fn it is in.
-                    roots.push(index.enclosing_fn(scope));
-                }
-                if !block
-                    .requires
-                    .iter()
-                    .all(|&p| index.reaches(&roots, p as u16, block.hops))
-                {
-                    continue;
-                }
-                if let Some(p) = block.unless {
-                    if index.reaches(&roots, p as u16, block.hops) {
-                        continue;
-                    }
-                    // A guard may also sit in a caller (`if already_processed() { return }`
-                    // before calling the fn that inserts): callers' own code counts, not
-                    // everything else they call.
-                    if !handed_over && index.caller_hits(roots[0], p as u16, block.hops) {
-                        continue;
-                    }
-                }
-            }
-            survivors.push(Survivor {
-                file: *file_idx,
-                cand,
-                ctx,
-            });
         }
     }
 
@@ -217,14 +234,15 @@ pub fn resolve_crate(
             report_suppressions(unit, *file_idx, facts, &used, rules, &mut findings);
         }
     }
-    findings
+    (findings, faults)
 }
 
 /// The suppression (index) that covers this finding, if any.
 fn suppressing(facts: &FileFacts, f: &Finding) -> Option<usize> {
-    facts.suppressions.iter().position(|s| {
-        s.rules.contains(&f.rule) && s.covers.0 <= f.line && f.line <= s.covers.1
-    })
+    facts
+        .suppressions
+        .iter()
+        .position(|s| s.rules.contains(&f.rule) && s.covers.0 <= f.line && f.line <= s.covers.1)
 }
 
 /// Suppressions that are malformed, have no reason, name unknown rules or suppress nothing

@@ -5,6 +5,7 @@ pub mod aliases;
 pub mod crate_phase;
 pub mod fingerprint;
 pub mod local_match;
+pub mod nesting;
 pub mod parse;
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
+use crate::fault;
 use crate::report::{FileError, Finding, Outcome};
 use crate::rules::compile::RuleSet;
 use crate::workspace::discover::Plan;
@@ -86,13 +88,46 @@ fn check_crates(
                 .collect();
             let mut facts = Vec::with_capacity(results.len());
             let mut errors = Vec::new();
+            let mut faults = Vec::new();
             for (i, r) in results {
                 match r {
-                    Ok(f) => facts.push((i, f)),
+                    Ok(mut f) => {
+                        faults.extend(f.faults.drain(..).map(|(rule, panic)| (i, rule, panic)));
+                        facts.push((i, f));
+                    }
                     Err(e) => errors.push(e),
                 }
             }
-            let findings = crate_phase::resolve_crate(unit, &facts, rules);
+            let findings = match fault::catch(|| crate_phase::resolve_crate(unit, &facts, rules)) {
+                Ok((findings, crate_faults)) => {
+                    faults.extend(crate_faults);
+                    findings
+                }
+                Err(panic) => {
+                    // A bug outside any one rule: this crate's findings are lost, not the run's.
+                    errors.push(FileError::new(
+                        &crate_manifest_display(unit),
+                        "internal",
+                        format!(
+                            "statelint crashed while resolving crate `{}` ({panic}); its findings are missing. \
+                             This is a bug in statelint: please report it",
+                            unit.name
+                        ),
+                    ));
+                    Vec::new()
+                }
+            };
+            let mut seen = std::collections::HashSet::new();
+            for (file, rule, panic) in faults {
+                if seen.insert((file, rule)) {
+                    let id = &rules.rules[rule].id;
+                    errors.push(FileError::new(
+                        &unit.files[file].display,
+                        "internal",
+                        fault::rule_crashed(id, &panic),
+                    ));
+                }
+            }
             (findings, errors)
         })
         .collect();
@@ -103,6 +138,15 @@ fn check_crates(
         errors.extend(e);
     }
     (findings, errors)
+}
+
+/// The crate's `Cargo.toml` as reports show paths (derived from a file's shown path).
+fn crate_manifest_display(unit: &crate::workspace::discover::CrateUnit) -> String {
+    unit.files
+        .first()
+        .and_then(|f| f.display.strip_suffix(f.rel.as_str()))
+        .map(|root| format!("{root}Cargo.toml"))
+        .unwrap_or_else(|| unit.root.join("Cargo.toml").display().to_string())
 }
 
 /// Sorted by file, line, column, rule; identical fingerprints get an occurrence number.

@@ -822,6 +822,7 @@ impl PredicateBuilder {
     }
 }
 
+#[derive(Default)]
 pub struct CompileOptions {
     /// Extra items for named lists (from the config file), appended to the rule files' lists.
     pub extra_lists: BTreeMap<String, Vec<String>>,

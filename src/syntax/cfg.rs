@@ -26,6 +26,16 @@ pub fn requires_cfg(attrs: &[Attribute], name: &str) -> bool {
     })
 }
 
+/// Is some `cfg` certainly false whatever the build (`#![cfg(any())]`, `cfg(not(all()))`)?
+/// Such code is never compiled, so nothing in it runs on any replica.
+pub fn never_compiled(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg")
+            && a.parse_args::<Meta>()
+                .is_ok_and(|meta| eval(&meta, "", 0) == Some(false))
+    })
+}
+
 fn mentions(tokens: &proc_macro2::TokenStream, name: &str) -> bool {
     tokens.clone().into_iter().any(|tt| match tt {
         proc_macro2::TokenTree::Ident(i) => i == name,
@@ -40,7 +50,7 @@ fn eval(meta: &Meta, name: &str, depth: u8) -> Option<bool> {
     }
     match meta {
         Meta::Path(p) => {
-            if p.is_ident(name) {
+            if !name.is_empty() && p.is_ident(name) {
                 Some(false)
             } else {
                 None
@@ -95,5 +105,20 @@ mod tests {
         assert!(test_only("#[cfg(not(not(test)))]"));
         assert!(!test_only("#[cfg(feature = \"x\")]"));
         assert!(!test_only(""));
+    }
+
+    #[test]
+    fn never_compiled_cfgs() {
+        let never = |attr: &str| {
+            let item: syn::ItemFn = syn::parse_str(&format!("{attr} fn f() {{}}")).unwrap();
+            never_compiled(&item.attrs)
+        };
+        assert!(never("#[cfg(any())]"));
+        assert!(never("#[cfg(not(all()))]"));
+        assert!(never("#[cfg(all(unix, any()))]"));
+        assert!(!never("#[cfg(all())]"));
+        assert!(!never("#[cfg(test)]"));
+        assert!(!never("#[cfg(feature = \"x\")]"));
+        assert!(!never("#[inline]"));
     }
 }

@@ -34,6 +34,8 @@ pub struct FileFacts {
     pub suppressions: Vec<super::suppress::Suppression>,
     /// Source line of each suppression (for reports about the suppression itself).
     pub suppression_snippets: Vec<String>,
+    /// Rules that panicked on this file (rule index, panic message), first panic per rule.
+    pub faults: Vec<(usize, String)>,
 }
 
 #[derive(Default, Clone)]

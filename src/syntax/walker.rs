@@ -15,11 +15,12 @@ use syn::{Attribute, Expr, ExprCall, ExprMethodCall, FnArg, ImplItem, Item, Macr
 
 use crate::engine::aliases::AliasWords;
 use crate::engine::local_match::{self, ChainLink, Node, Outcome};
+use crate::fault;
 use crate::rules::compile::{Block, CtxSet, RuleSet, WordSets};
 use crate::rules::kinds::NodeKind;
 use crate::source::{Location, SourceText};
 
-use super::cfg::requires_cfg;
+use super::cfg::{never_compiled, requires_cfg};
 use super::exprs::{infer_type, pattern_name, string_values, strip};
 use super::facts::{Candidate, FileFacts, Roots, ScopeFact};
 use super::imports::{ExternNames, ImportScope, ResolvedPath, Resolver};
@@ -76,6 +77,9 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
     let module = ImportScope::collect(&file.items, &input.module_path, &input.externs);
     w.note_usage_of_scope(&module);
     w.resolver.push_module(module);
+    if never_compiled(&file.attrs) {
+        return w.finish();
+    }
     let ctx = file_ctx | w.cfg_contexts(&file.attrs);
     w.push_scope(ctx, None);
     for item in &file.items {
@@ -500,9 +504,19 @@ impl Walker<'_> {
         });
         for &b in &blocks {
             let block: &Block = &self.rules.blocks[b];
-            let Outcome::Yes { deferred_type } =
-                local_match::check(block, node, &self.rules.wrappers)
-            else {
+            let checked =
+                fault::catch_rule(fault::Stage::Walk, &self.rules.rules[block.rule].id, || {
+                    local_match::check(block, node, &self.rules.wrappers)
+                });
+            let Outcome::Yes { deferred_type } = (match checked {
+                Ok(outcome) => outcome,
+                Err(panic) => {
+                    if !self.facts.faults.iter().any(|(r, _)| *r == block.rule) {
+                        self.facts.faults.push((block.rule, panic));
+                    }
+                    continue;
+                }
+            }) else {
                 continue;
             };
             let loc = match loc_cache {

@@ -156,8 +156,22 @@ impl Discovery {
                     continue;
                 }
             };
-            let is_file = entry.file_type().is_some_and(|t| t.is_file());
-            if is_file && entry.path().extension().is_some_and(|e| e == "rs") {
+            if entry.path().extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let Some(kind) = entry.file_type() else {
+                continue;
+            };
+            // Symlinked files are sources like any other (cargo compiles them); symlinked
+            // directories are not followed, as ripgrep does, so a link to `/` or a link loop
+            // cannot run away. A FIFO or device named `x.rs` is kept so that reading it reports
+            // it as skipped (reading it would block).
+            let wanted = if kind.is_symlink() {
+                !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir())
+            } else {
+                !kind.is_dir()
+            };
+            if wanted {
                 self.add_file(entry.path(), dir);
             }
         }

@@ -1,0 +1,233 @@
+//! A lexical upper estimate of how deep syn will recurse on a file, computed before parsing.
+//!
+//! syn (and our walker after it) recurses once per level of nesting, and a stack overflow
+//! aborts the whole process: `catch_unwind` cannot catch it. Brackets are not the only
+//! nesting: `Vec<Vec<..>>`, `&&&&x`, `*const *const T`, `|x| |x| ..`, `a = b = ..`,
+//! `return return ..` and `fn() -> fn() -> ..` all recurse without a single bracket. So the
+//! estimate is: open brackets, plus the run of "prefix-like" tokens (`& * ! - | < = ->`,
+//! `return`, `break`, `dyn`, `impl`, `move`, `yield`) since the last token that ends a nesting
+//! chain (`;`, `,`, `=>`, a brace). A bracket saves the run and restores it when it closes, so
+//! `f(&a) + g(&b) + ..` does not add up.
+//!
+//! It overestimates (a long `a - b - c - ..` counts each `-`), which is the safe side: real
+//! code stays far below the limit, and a file over it is reported as skipped, not parsed.
+
+/// Files whose estimate exceeds this are not parsed. Measured: syn and the walker handle
+/// 20 000 levels of every construct above on the worker stack in release builds, and this
+/// many in debug builds (which the test suite runs).
+pub const MAX_NESTING: usize = 4096;
+
+/// The estimate described in the module docs, skipping comments, strings and char literals.
+pub fn estimate(b: &[u8]) -> usize {
+    let mut saved: Vec<usize> = Vec::new();
+    let (mut run, mut max, mut i) = (0usize, 0usize, 0usize);
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        match c {
+            b'(' | b'[' | b'{' => {
+                saved.push(run);
+                if c == b'{' {
+                    run = 0;
+                }
+            }
+            b')' | b']' => run = saved.pop().unwrap_or(0),
+            // A closing brace ends an item or a statement: nothing before it nests further.
+            b'}' => {
+                saved.pop();
+                run = 0;
+            }
+            b';' | b',' => run = 0,
+            b'=' if next == Some(b'>') => {
+                run = 0;
+                i += 1;
+            }
+            // Comparison and compound operators do not nest.
+            b'=' | b'!' | b'<' | b'>' | b'-' | b'+' | b'*' | b'/' | b'%' | b'^' | b'&' | b'|'
+                if next == Some(b'=') =>
+            {
+                i += 1
+            }
+            b'-' if next == Some(b'>') => {
+                run += 1;
+                i += 1;
+            }
+            b':' if next == Some(b':') => i += 1,
+            b'<' if next == Some(b'<') => i += 1,
+            b'&' | b'*' | b'!' | b'-' | b'|' | b'<' | b'=' => run += 1,
+            b'/' if next == Some(b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if next == Some(b'*') => {
+                i = skip_block_comment(b, i);
+                continue;
+            }
+            b'"' => i = skip_string(b, i),
+            b'\'' => i = skip_char(b, i),
+            c if is_ident_start(c) => {
+                let start = i;
+                while i < b.len() && is_ident(b[i]) {
+                    i += 1;
+                }
+                let word = &b[start..i];
+                match (word, b.get(i)) {
+                    // Raw strings and byte/C strings: r"..", r#".."#, b"..", br#".."#, c"..".
+                    (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => {
+                        i = skip_raw_string(b, i);
+                        continue;
+                    }
+                    (b"b" | b"c", Some(b'"')) => i = skip_string(b, i),
+                    (b"b", Some(b'\'')) => i = skip_char(b, i),
+                    (b"return" | b"break" | b"dyn" | b"impl" | b"move" | b"yield", _) => {
+                        run += 1;
+                        max = max.max(saved.len() + run);
+                        continue;
+                    }
+                    _ => continue,
+                }
+            }
+            _ => {}
+        }
+        max = max.max(saved.len() + run);
+        i += 1;
+    }
+    max
+}
+
+fn is_ident_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+}
+
+/// From the opening `/*` (nested comments allowed) to just past the closing `*/`.
+fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
+    let mut level = 1;
+    i += 2;
+    while i < b.len() && level > 0 {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            level += 1;
+            i += 1;
+        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+            level -= 1;
+            i += 1;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// From an opening `"` to its closing `"` (the caller steps past it).
+fn skip_string(b: &[u8], mut i: usize) -> usize {
+    i += 1;
+    while i < b.len() && b[i] != b'"' {
+        if b[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// From the `#`s or `"` after `r` to just past the closing `"#..`.
+fn skip_raw_string(b: &[u8], mut i: usize) -> usize {
+    let mut hashes = 0;
+    while b.get(i) == Some(&b'#') {
+        hashes += 1;
+        i += 1;
+    }
+    if b.get(i) != Some(&b'"') {
+        return i;
+    }
+    i += 1;
+    while i < b.len() {
+        if b[i] == b'"'
+            && b[i + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&c| c == b'#')
+                .count()
+                == hashes
+        {
+            return i + 1 + hashes;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// A char literal (`'x'`, `'\n'`, `'('`, `'é'`) is skipped to its closing quote (the caller
+/// steps past it); a lifetime (`'a`) is left alone.
+fn skip_char(b: &[u8], i: usize) -> usize {
+    match b.get(i + 1) {
+        Some(b'\\') => {
+            let mut j = i + 2;
+            while j < b.len() && b[j] != b'\'' && b[j] != b'\n' {
+                j += 1;
+            }
+            j
+        }
+        Some(&c) => {
+            let len = match c {
+                0xF0.. => 4,
+                0xE0.. => 3,
+                0xC0.. => 2,
+                _ => 1,
+            };
+            if b.get(i + 1 + len) == Some(&b'\'') {
+                i + 1 + len
+            } else {
+                i
+            }
+        }
+        None => i,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::estimate;
+
+    #[test]
+    fn brackets_count_outside_comments_strings_and_chars() {
+        assert_eq!(estimate(b"fn f() { g((1)) }"), 3);
+        assert_eq!(estimate(b"let s = \"((((\"; // ((((\n let c = '(';"), 1);
+        assert_eq!(
+            estimate(b"r#\"(((\"#; /* ( /* ( */ */ x; br\"((\"; b'('; '\xC3\xA9'; ("),
+            1
+        );
+        assert_eq!(estimate(b"fn f<'a>(x: &'a str) {}"), 3);
+    }
+
+    #[test]
+    fn nesting_without_brackets_counts() {
+        let deep = |s: &str| estimate(s.repeat(1000).as_bytes()) >= 1000;
+        for unit in [
+            "Vec<", "&", "*const ", "!", "-", "|x| ", "a = ", "return ", "fn() -> ",
+        ] {
+            assert!(deep(unit), "{unit:?} repeated should count as nesting");
+        }
+    }
+
+    #[test]
+    fn flat_code_stays_shallow() {
+        let flat = |s: &str| estimate(s.repeat(10_000).as_bytes());
+        assert!(flat("1, ") < 3);
+        assert!(flat("f(&a) + ") < 4);
+        assert!(
+            flat("x == y && ") > 1000,
+            "`&&` chains are counted (safe side)"
+        );
+        assert!(flat(".b()") < 3);
+        assert!(flat("a::b::") < 3);
+        assert!(flat("let x: Vec<u8> = vec![]; ") < 6);
+        assert!(flat("A => 1, ") < 3);
+        assert!(flat("x += 1; y <= 2; ") < 3);
+        assert!(flat("fn f(x: u8) -> u8 { x }\n") < 3);
+        assert!(flat("impl A for B { fn f(&self) -> &str { &self.0 } }\n") < 5);
+    }
+}

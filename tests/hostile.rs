@@ -1,0 +1,491 @@
+//! Hostile input: what CI meets on every branch of every repository. Each test asserts that the
+//! run finishes, exits 0/1/2 as documented, still reports the other files' findings, and lists
+//! the bad file in `errors` (or, for files that are fine but odd, reports nothing for them).
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::AtomicUsize;
+
+use serde_json::Value;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn statelint_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_statelint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
+        .output()
+        .expect("statelint runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn statelint(args: &[&str], cwd: &Path) -> Run {
+    statelint_env(args, cwd, &[])
+}
+
+/// `statelint check . --format json` in `dir`, parsed.
+fn check_json(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["check", ".", "--format", "json"];
+    args.extend_from_slice(extra);
+    let run = statelint(&args, dir);
+    let v = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr));
+    (run.code, v)
+}
+
+/// A crate whose `src/main.rs` has one finding on line 2, plus the given files.
+fn crate_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    write(dir.path(), "src/main.rs", GOOD_MAIN);
+    for (name, content) in files {
+        write(dir.path(), name, content);
+    }
+    dir
+}
+
+const GOOD_MAIN: &[u8] =
+    b"fn handler() {\n    std::fs::write(\"upload.bin\", b\"x\").unwrap();\n}\nfn main() {}\n";
+
+fn write(root: &Path, name: &str, content: &[u8]) {
+    let p = root.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, content).unwrap();
+}
+
+/// (file, rule, line) of every finding.
+fn findings(v: &Value) -> Vec<(String, String, u64)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// (file, kind) of every error.
+fn errors(v: &Value) -> Vec<(String, String)> {
+    v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["file"].as_str().unwrap().to_string(),
+                e["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn main_finding() -> (String, String, u64) {
+    ("src/main.rs".into(), "local-file-write".into(), 2)
+}
+
+#[test]
+fn unparsable_and_too_new_syntax_are_listed_and_the_rest_is_linted() {
+    let dir = crate_with(&[
+        ("src/half.rs", b"fn half_written(x: u32 {\n    let y = \n"),
+        // Postfix `match` is unstable syntax syn 2 does not know.
+        (
+            "src/newer.rs",
+            b"fn f(x: u8) -> u8 {\n    x.match {\n        _ => 1,\n    }\n}\n",
+        ),
+    ]);
+    let (code, v) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&v), [main_finding()]);
+    assert_eq!(
+        errors(&v),
+        [
+            ("src/half.rs".into(), "parse".into()),
+            ("src/newer.rs".into(), "parse".into())
+        ]
+    );
+    assert_eq!(v["errors"][1]["line"], 2, "{}", v["errors"][1]);
+    // Parse errors alone (no findings) still fail the run: the check was incomplete.
+    let (code, _) = check_json(dir.path(), &["--select", "in-memory-session"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn encodings_bom_and_crlf_keep_lines_and_columns_right() {
+    let dir = crate_with(&[
+        ("src/latin1.rs", b"// caf\xe9\nfn f() {}\n"),
+        (
+            "src/bom_crlf.rs",
+            "\u{FEFF}use std::fs;\r\n\r\n// é ü\r\nfn k() { let s = \"é\"; fs::write(\"x\", s).unwrap(); }\r\n"
+                .as_bytes(),
+        ),
+        (
+            "src/crlf.rs",
+            b"fn a() {}\r\nfn b() {\r\n    std::fs::write(\"y\", \"z\").unwrap();\r\n}\r\n",
+        ),
+    ]);
+    let (code, v) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(errors(&v), [("src/latin1.rs".into(), "utf8".into())]);
+    assert_eq!(v["errors"][0]["line"], 1);
+    let f: Vec<&Value> = v["findings"].as_array().unwrap().iter().collect();
+    assert_eq!(f.len(), 3, "{v:#}");
+    // `fn k() { let s = "é"; ` is 22 characters (not 23 bytes): the call starts at column 23.
+    assert_eq!(f[0]["file"], "src/bom_crlf.rs");
+    assert_eq!((&f[0]["line"], &f[0]["column"]), (&4.into(), &23.into()));
+    assert_eq!(f[0]["end_column"], 40);
+    assert_eq!(
+        f[0]["snippet"],
+        "fn k() { let s = \"é\"; fs::write(\"x\", s).unwrap(); }"
+    );
+    assert_eq!(f[1]["file"], "src/crlf.rs");
+    assert_eq!((&f[1]["line"], &f[1]["column"]), (&3.into(), &5.into()));
+    assert_eq!(f[2]["file"], "src/main.rs");
+}
+
+#[test]
+fn deep_nesting_is_skipped_cleanly_and_moderate_nesting_is_linted() {
+    let n = 20_000;
+    let parens = format!(
+        "fn f() {{ let x = {}1{}; }}\n",
+        "(".repeat(n),
+        ")".repeat(n)
+    );
+    let blocks = format!("fn f() {}{}\n", "{".repeat(n), "}".repeat(n));
+    // Nesting without brackets recurses in syn too.
+    let generics = format!("type T = {}u8{};\n", "Vec<".repeat(n), ">".repeat(n));
+    let closures = format!("fn f() {{ let g = {}1; }}\n", "|x| ".repeat(n));
+    let refs = format!("fn f() {{ let r = {}1; }}\n", "&".repeat(n));
+    // 1000 levels is absurd for real code but must still be linted, finding included.
+    let moderate = format!(
+        "fn f() {{ let x = {}std::fs::write(\"a\", \"b\"){}; }}\n",
+        "(".repeat(1000),
+        ")".repeat(1000)
+    );
+    let dir = crate_with(&[
+        ("src/parens.rs", parens.as_bytes()),
+        ("src/blocks.rs", blocks.as_bytes()),
+        ("src/generics.rs", generics.as_bytes()),
+        ("src/closures.rs", closures.as_bytes()),
+        ("src/refs.rs", refs.as_bytes()),
+        ("src/moderate.rs", moderate.as_bytes()),
+    ]);
+    let (code, v) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&v),
+        [
+            main_finding(),
+            ("src/moderate.rs".into(), "local-file-write".into(), 1)
+        ]
+    );
+    let deep: Vec<(String, String)> = ["blocks", "closures", "generics", "parens", "refs"]
+        .iter()
+        .map(|f| (format!("src/{f}.rs"), "too-deep".to_string()))
+        .collect();
+    assert_eq!(errors(&v), deep);
+}
+
+/// Runs statelint and returns its exit code, stdout and peak resident memory in bytes.
+#[cfg(target_os = "linux")]
+fn run_measuring_memory(args: &[&str], cwd: &Path) -> (i32, String, u64) {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_statelint"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("statelint runs");
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: wait4 writes only into the two values we pass; `child` is not waited on again.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        let pid = libc::wait4(child.id() as i32, &mut status, 0, &mut usage);
+        assert_eq!(pid, child.id() as i32);
+        usage
+    };
+    assert!(libc::WIFEXITED(status), "statelint did not exit normally");
+    (
+        libc::WEXITSTATUS(status),
+        stdout,
+        usage.ru_maxrss as u64 * 1024,
+    )
+}
+
+/// Generated code as prost or bindgen write it, with one finding on the returned line.
+fn generated_source(size: usize) -> (String, u64) {
+    let mut text = String::with_capacity(size + 4096);
+    let mut i: usize = 0;
+    while text.len() < size {
+        let parent = i.saturating_sub(1);
+        text.push_str(&format!(
+            "/// Generated message {i}.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Message{i} {{
+    #[prost(string, tag = \"1\")]
+    pub name: ::prost::alloc::string::String,
+    #[prost(message, optional, tag = \"2\")]
+    pub parent: ::core::option::Option<Message{parent}>,
+}}
+impl Message{i} {{
+    pub fn len_hint(&self) -> usize {{
+        self.name.len() + if self.parent.is_some() {{ 16 }} else {{ 0 }}
+    }}
+}}
+"
+        ));
+        i += 1;
+    }
+    let line = text.lines().count() as u64 + 1;
+    text.push_str("pub fn dump() { std::fs::write(\"dump.bin\", b\"\").unwrap(); }\n");
+    (text, line)
+}
+
+#[test]
+fn a_30_mb_generated_file_is_linted_with_proportionate_memory() {
+    let (text, line) = generated_source(30 << 20);
+    let dir = crate_with(&[("src/generated.rs", text.as_bytes())]);
+    let (code, v) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(errors(&v), []);
+    assert_eq!(
+        findings(&v),
+        [
+            ("src/generated.rs".into(), "local-file-write".into(), line),
+            main_finding()
+        ]
+    );
+    // syn's tree of a file is far larger than its text (about 90x here); what statelint adds
+    // on top of parsing must stay small.
+    #[cfg(target_os = "linux")]
+    {
+        let (code, _, parse_rss) = run_measuring_memory(
+            &["check", ".", "--parse-only", "--format", "short"],
+            dir.path(),
+        );
+        assert_eq!(code, 0);
+        let (code, _, check_rss) =
+            run_measuring_memory(&["check", ".", "--format", "short"], dir.path());
+        assert_eq!(code, 1);
+        assert!(
+            check_rss < parse_rss + parse_rss / 4 + (64 << 20),
+            "check peaked at {} MB, parsing alone at {} MB",
+            check_rss >> 20,
+            parse_rss >> 20
+        );
+    }
+    // --max-file-size skips (and lists) what is larger, and the rest is still linted.
+    let (code, v) = check_json(dir.path(), &["--max-file-size", "1000000"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        errors(&v),
+        [("src/generated.rs".into(), "too-large".into())]
+    );
+    assert_eq!(findings(&v), [main_finding()]);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_fifos_and_directories_named_like_sources() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        outside.path(),
+        "elsewhere/far.rs",
+        b"fn far() { std::fs::write(\"far\", \"x\").unwrap(); }\n",
+    );
+    let dir = crate_with(&[]);
+    let src = dir.path().join("src");
+    symlink("../src", src.join("loop")).unwrap(); // a directory loop
+    symlink("self_loop.rs", src.join("self_loop.rs")).unwrap(); // a link to itself
+    symlink(outside.path().join("elsewhere"), src.join("outside")).unwrap(); // a dir out of the tree
+    symlink(
+        outside.path().join("elsewhere/far.rs"),
+        src.join("linked.rs"),
+    )
+    .unwrap(); // a file
+    std::fs::create_dir(src.join("y.rs")).unwrap();
+    let fifo = src.join("x.rs");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    let have_fifo = made.is_ok_and(|s| s.success());
+
+    let (code, v) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    // A symlinked file is a source like any other; symlinked directories are not followed.
+    assert_eq!(
+        findings(&v),
+        [
+            ("src/linked.rs".into(), "local-file-write".into(), 1),
+            main_finding()
+        ]
+    );
+    let mut expected = vec![("src/self_loop.rs".to_string(), "io".to_string())];
+    if have_fifo {
+        expected.push(("src/x.rs".into(), "io".into()));
+    }
+    assert_eq!(errors(&v), expected);
+    if have_fifo {
+        let x = v["errors"].as_array().unwrap().last().unwrap();
+        assert!(
+            x["message"]
+                .as_str()
+                .unwrap()
+                .contains("not a regular file"),
+            "{x}"
+        );
+    }
+}
+
+#[test]
+fn empty_comment_only_and_compiled_out_files_report_nothing() {
+    let dir = crate_with(&[
+        ("src/empty.rs", b""),
+        (
+            "src/comments.rs",
+            b"// nothing here\n/* nor /* here */ */\n//! docs\n",
+        ),
+        ("src/only_bom.rs", b"\xEF\xBB\xBF"),
+        (
+            "src/off.rs",
+            b"#![cfg(any())]\nfn never() { std::fs::write(\"a\", \"b\").unwrap(); }\n",
+        ),
+        (
+            "src/on.rs",
+            b"#![cfg(all())]\nfn always() { std::fs::write(\"a\", \"b\").unwrap(); }\n",
+        ),
+    ]);
+    let (code, v) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(errors(&v), []);
+    assert_eq!(
+        findings(&v),
+        [
+            main_finding(),
+            ("src/on.rs".into(), "local-file-write".into(), 2)
+        ]
+    );
+    assert_eq!(v["summary"]["files"], 6);
+}
+
+#[test]
+fn missing_paths_are_usage_errors_and_the_other_paths_are_linted() {
+    let dir = crate_with(&[]);
+    let run = statelint(
+        &["check", "no/such/dir", ".", "--format", "json"],
+        dir.path(),
+    );
+    assert_eq!(run.code, 2);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(errors(&v), [("no/such/dir".into(), "missing".into())]);
+    assert_eq!(findings(&v), [main_finding()]);
+    let run = statelint(&["check", "no/such/dir", "."], dir.path());
+    assert_eq!(run.code, 2);
+    let shown = format!("{}{}", run.stdout, run.stderr);
+    assert!(shown.contains("cannot lint `no/such/dir`"), "{shown}");
+}
+
+/// A file that disappears (or becomes unreadable) between the walk and the read: the engine
+/// reports it and goes on. Run at library level, since a test running as root cannot make a
+/// file unreadable.
+#[test]
+fn a_file_vanishing_between_walk_and_read_is_listed() {
+    let dir = crate_with(&[(
+        "src/gone.rs",
+        b"fn g() { std::fs::write(\"a\", \"b\").unwrap(); }\n",
+    )]);
+    let plan = statelint::workspace::discover::discover(&[dir.path().to_path_buf()]);
+    std::fs::remove_file(dir.path().join("src/gone.rs")).unwrap();
+    let rules = statelint::rules::compile::compile(
+        &statelint::rules::builtin_sources(),
+        &Default::default(),
+    )
+    .unwrap();
+    let options = statelint::engine::CheckOptions {
+        threads: Some(2),
+        max_file_size: 64 << 20,
+    };
+    let outcome = statelint::engine::run(&plan, &rules, &options, &AtomicUsize::new(0));
+    assert_eq!(outcome.errors.len(), 1);
+    assert!(outcome.errors[0].file.ends_with("src/gone.rs"));
+    assert_eq!(outcome.errors[0].kind, "io");
+    assert_eq!(outcome.findings.len(), 1);
+    assert!(outcome.findings[0].file.ends_with("src/main.rs"));
+}
+
+/// A panic inside one rule costs that rule's findings in that file, not the run: the file is
+/// listed as an internal error naming the rule, the other rules still report, exit code 1.
+/// The fault is injected with a debug-build hook (`STATELINT_PANIC_IN_RULE`).
+#[test]
+fn a_crashing_rule_is_isolated_and_named() {
+    let dir = crate_with(&[(
+        "src/cache.rs",
+        b"static mut HITS: u64 = 0;\nfn f() { std::fs::write(\"a\", \"b\").unwrap(); }\n",
+    )]);
+    for stage in ["walk:", "resolve:", ""] {
+        let target = format!("{stage}local-file-write");
+        let run = statelint_env(
+            &["check", ".", "--format", "json"],
+            dir.path(),
+            &[("STATELINT_PANIC_IN_RULE", &target)],
+        );
+        assert_eq!(run.code, 1, "{target}: {}", run.stderr);
+        let v: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(
+            findings(&v),
+            [("src/cache.rs".into(), "in-process-cache".into(), 1)],
+            "{target}"
+        );
+        assert_eq!(
+            errors(&v),
+            [
+                ("src/cache.rs".into(), "internal".into()),
+                ("src/main.rs".into(), "internal".into())
+            ],
+            "{target}"
+        );
+        let message = v["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("rule `local-file-write` crashed"),
+            "{message}"
+        );
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+    // The internal error alone fails the run even when nothing else is found.
+    let run = statelint_env(
+        &["check", ".", "--select", "local-file-write"],
+        dir.path(),
+        &[("STATELINT_PANIC_IN_RULE", "local-file-write")],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let shown = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        shown.contains("src/main.rs: rule `local-file-write` crashed"),
+        "{shown}"
+    );
+}
