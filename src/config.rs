@@ -101,7 +101,9 @@ impl Config {
                 source: Some((name, text)),
                 def,
             }),
-            Err(e) => Err(Diagnostics(vec![toml_error(&name, &text, &e)])),
+            Err(e) => Err(Diagnostics(vec![FileDiagnostic::from_toml(
+                &name, &text, &e,
+            )])),
         }
     }
 
@@ -111,7 +113,11 @@ impl Config {
             Ok(p) => p,
             // A broken Cargo.toml is reported when its crate is linted; here it has no config.
             Err(e) if !e.message().contains("statelint") => return Ok(None),
-            Err(e) => return Err(Diagnostics(vec![toml_error(name, &text, &e)])),
+            Err(e) => {
+                return Err(Diagnostics(vec![FileDiagnostic::from_toml(
+                    name, &text, &e,
+                )]));
+            }
         };
         let def = parsed
             .package
@@ -317,23 +323,6 @@ pub fn unknown_rule_message(id: &str, rules: &RuleSet) -> String {
 fn share_prefix(a: &str, b: &str) -> bool {
     let n = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
     n >= 5
-}
-
-fn toml_error(name: &str, text: &Arc<String>, e: &toml::de::Error) -> FileDiagnostic {
-    let key = e
-        .message()
-        .split("unknown field `")
-        .nth(1)
-        .and_then(|r| r.split('`').next())
-        .map(str::to_string);
-    let msg: String = e
-        .message()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    FileDiagnostic::at(name, text, e.span(), key.as_deref(), msg)
 }
 
 #[cfg(test)]

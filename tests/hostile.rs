@@ -489,3 +489,164 @@ fn a_crashing_rule_is_isolated_and_named() {
         "{shown}"
     );
 }
+
+/// Every way a rule file or a config can be broken stops the run with exit 2 and a report
+/// naming the file, line and key, never a panic.
+#[test]
+fn broken_rule_files_and_configs_name_file_line_and_key() {
+    let dir = crate_with(&[]);
+    let rule = |extra: &str| {
+        format!(
+            "[[rule]]\nid = \"team-rule\"\nseverity = \"error\"\nmessage = \"m\"\nhelp = \"h\"\n\n[[rule.match]]\non = \"call\"\npath = [\"acme::*\"]\n{extra}"
+        )
+    };
+    let huge = format!("name = \"{}\"\n", "\\\\w{1000}".repeat(20));
+    let rule_cases: Vec<(String, &str)> = vec![
+        (
+            "[[rule]\nid = \"x\"\n".into(),
+            "team.toml:1:8: unclosed array table",
+        ),
+        (
+            rule("").replace("severity = \"error\"", "severity = 3"),
+            "team.toml:3:12: key `severity`: expected a string",
+        ),
+        (
+            rule("").replace("severity = \"error\"", "severity = \"fatal\""),
+            "team.toml:3:12: key `severity`",
+        ),
+        (rule("colour = \"red\"\n"), "team.toml:10:1: key `colour`"),
+        (
+            rule("name = \"([unclosed\"\n"),
+            "team.toml:10:8: key `name`: invalid regex",
+        ),
+        (
+            huge,
+            "key `name`: invalid regex: Compiled regex exceeds size limit",
+        ),
+        (rule("type = [\"Vec<[\"]\n"), "team.toml:10:8: key `type`"),
+        (
+            rule("").replace("path = [\"acme::*\"]", "path = [\"acme::[\"]"),
+            "team.toml:9:9: key `path`: invalid glob",
+        ),
+        (
+            rule("").replace("team-rule", "in-memory-session"),
+            "team.toml:2:6: key `id`: rule `in-memory-session` is already defined",
+        ),
+        (
+            format!("{}\n{}", rule(""), rule("")),
+            "team.toml:12:6: key `id`: rule `team-rule` is already defined",
+        ),
+        (rule("on = \"call\"\n"), "team.toml:10:1"),
+        (
+            rule("").replace("on = \"call\"", "on = \"teleport\""),
+            "team.toml:8:6: key `on`",
+        ),
+    ];
+    let rules_dir = tempfile::tempdir().unwrap();
+    let team = rules_dir.path().join("team.toml");
+    for (text, expected) in &rule_cases {
+        // The huge regex case is a bare `name` line: put it in a full rule.
+        let text = if text.starts_with("name =") {
+            rule(text)
+        } else {
+            text.clone()
+        };
+        std::fs::write(&team, &text).unwrap();
+        let run = statelint(
+            &["check", ".", "--rules", team.to_str().unwrap()],
+            dir.path(),
+        );
+        assert_eq!(run.code, 2, "{text}\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(expected),
+            "for\n{text}\nexpected {expected:?} in:\n{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+    }
+    let config_cases = [
+        ("fail-on = [\"error\"\n", "statelint.toml:1:"),
+        ("select = 3\n", "statelint.toml:1:10: key `select`"),
+        ("fail-on = 1\n", "statelint.toml:1:11: key `fail-on`"),
+        ("colour = true\n", "statelint.toml:1:1: key `colour`"),
+        (
+            "ignore = [\"nope\"]\n",
+            "statelint.toml:1:11: key `ignore`: unknown rule `nope`",
+        ),
+        (
+            "select = [\"x\"]\n",
+            "statelint.toml:1:11: key `select`: unknown rule `x`",
+        ),
+        (
+            "exclude = [\"a/{b\"]\n",
+            "statelint.toml:1:12: key `exclude`: invalid glob",
+        ),
+        ("rules = [\"no-such-dir\"]\n", "no-such-dir"),
+        (
+            "[severity]\nin-memory-session = \"fatal\"\n",
+            "statelint.toml:2:21: key `in-memory-session`",
+        ),
+    ];
+    for (text, expected) in config_cases {
+        std::fs::write(dir.path().join("statelint.toml"), text).unwrap();
+        let run = statelint(&["check", "."], dir.path());
+        assert_eq!(run.code, 2, "{text}\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(expected),
+            "for {text:?} expected {expected:?} in:\n{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+}
+
+/// A check never writes into the tree it lints, whatever the format; the only file statelint
+/// writes is the baseline it is asked for, where it is asked for.
+#[test]
+fn the_fixture_tree_is_never_written() {
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let snapshot = || -> Vec<(String, Vec<u8>, Option<std::time::SystemTime>)> {
+        let mut files: Vec<_> = walkdir::WalkDir::new(&tree)
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|e| {
+                let content = if e.file_type().is_file() {
+                    std::fs::read(e.path()).unwrap()
+                } else {
+                    Vec::new()
+                };
+                let modified = e.metadata().ok().and_then(|m| m.modified().ok());
+                (e.path().display().to_string(), content, modified)
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = snapshot();
+    let out = tempfile::tempdir().unwrap();
+    let baseline = out.path().join("baseline.json");
+    for format in ["human", "short", "json", "sarif", "github", "markdown"] {
+        let run = statelint(&["check", ".", "--format", format], &tree);
+        assert!(matches!(run.code, 0..=2), "{format}: {}", run.stderr);
+    }
+    let run = statelint(
+        &["check", ".", "--write-baseline", baseline.to_str().unwrap()],
+        &tree,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = statelint(
+        &["check", ".", "--baseline", baseline.to_str().unwrap()],
+        &tree,
+    );
+    assert!(matches!(run.code, 0 | 1), "{}", run.stderr);
+    let run = statelint(&["test", "."], &tree);
+    assert!(matches!(run.code, 0 | 1), "{}", run.stderr);
+    assert!(before == snapshot(), "statelint changed the fixture tree");
+    // Only the baseline (and no temp file next to it) was written.
+    let written: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(written, ["baseline.json"]);
+}

@@ -835,16 +835,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
     for (i, src) in sources.iter().enumerate() {
         match toml::from_str::<RuleFileDef>(src.text.as_str()) {
             Ok(def) => defs.push((i, def)),
-            Err(e) => {
-                let key = unknown_key_from_message(e.message());
-                diags.push(FileDiagnostic::at(
-                    &src.name,
-                    &src.text,
-                    e.span(),
-                    key.as_deref(),
-                    one_line(e.message()),
-                ));
-            }
+            Err(e) => diags.push(FileDiagnostic::from_toml(&src.name, &src.text, &e)),
         }
     }
 
@@ -1085,11 +1076,6 @@ fn merge_type_globs(a: Option<TypeGlobs>, b: Option<TypeGlobs>) -> Option<TypeGl
             },
         }),
     }
-}
-
-fn unknown_key_from_message(msg: &str) -> Option<String> {
-    let rest = msg.split("unknown field `").nth(1)?;
-    Some(rest.split('`').next()?.to_string())
 }
 
 fn is_kebab(id: &str) -> bool {

@@ -8,6 +8,19 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
 
+/// `key` in `key = value` when `offset` lies in the value part of that line.
+fn key_on_line_before(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let (key, _) = text[line_start..offset].split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    plain.then(|| key.to_string())
+}
+
 #[derive(Debug, Clone)]
 pub struct FileDiagnostic {
     pub file: String,
@@ -43,6 +56,29 @@ impl FileDiagnostic {
             span,
             source: Some(NamedSource::new(file, text.clone())),
         }
+    }
+
+    /// A TOML syntax or shape error, with the key it concerns: named by the message for an
+    /// unknown field, else read off the line the error points into (`severity = 3`).
+    pub fn from_toml(file: &str, text: &Arc<String>, e: &toml::de::Error) -> Self {
+        let message = e
+            .message()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let key = match e.message().split("unknown field `").nth(1) {
+            Some(rest) => rest.split('`').next().map(str::to_string),
+            None => e.span().and_then(|s| key_on_line_before(text, s.start)),
+        };
+        // toml's wording for an enum given a number or a list.
+        let message = if message == "wanted string or table" {
+            "expected a string".to_string()
+        } else {
+            message
+        };
+        FileDiagnostic::at(file, text, e.span(), key.as_deref(), message)
     }
 
     /// A diagnostic about a file as a whole (missing, unreadable).
