@@ -12,6 +12,8 @@ pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod fault;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod report;
 pub mod rules;
 pub mod source;

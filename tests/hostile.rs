@@ -206,6 +206,7 @@ fn deep_nesting_is_skipped_cleanly_and_moderate_nesting_is_linted() {
 
 /// Runs statelint and returns its exit code, stdout and peak resident memory in bytes.
 #[cfg(target_os = "linux")]
+#[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives its rusage
 fn run_measuring_memory(args: &[&str], cwd: &Path) -> (i32, String, u64) {
     use std::io::Read;
     let mut child = Command::new(env!("CARGO_BIN_EXE_statelint"))
