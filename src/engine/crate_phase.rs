@@ -49,8 +49,8 @@ pub fn resolve_crate(
     {
         return (Vec::new(), faults);
     }
-    let index = build_index(files, rules);
     let aliases = collect_aliases(files);
+    let index = build_index(files, rules, &aliases);
     let app_state = app_state_names(files);
     let mut usage = vec![false; rules.usage.count];
     for (_, f) in files {
@@ -153,6 +153,10 @@ pub fn resolve_crate(
                 .requires
                 .iter()
                 .all(|&p| index.reaches(&roots, p as u16, block.hops))
+                || !block
+                    .requires_near
+                    .iter()
+                    .all(|&p| index.reaches(&roots, p as u16, block.hops.min(1)))
             {
                 return None;
             }
@@ -463,6 +467,30 @@ fn primary_context(ctx: CtxSet, rules: &RuleSet) -> Option<String> {
         .map(|(_, c)| c.id.clone())
 }
 
+/// Contexts a parameter typed with crate alias `alias` puts its fn in (`param-type` globs
+/// matched against the expanded alias).
+fn alias_param_contexts(
+    alias: &str,
+    aliases: &HashMap<String, AliasDef>,
+    rules: &RuleSet,
+) -> CtxSet {
+    let Some(def) = aliases.get(alias) else {
+        return 0;
+    };
+    let expanded = def.ty.expand_aliases(aliases, 0);
+    let rendered = RenderedTy::new(&expanded, &|n: &str| rules.wrappers.contains(n));
+    let mut set = 0;
+    for (bit, c) in rules.contexts.iter().enumerate() {
+        if c.param_type
+            .as_ref()
+            .is_some_and(|tg| tg.matches_rendered(&rendered))
+        {
+            set |= 1 << bit;
+        }
+    }
+    set
+}
+
 fn collect_aliases(files: &[(usize, FileFacts)]) -> HashMap<String, AliasDef> {
     let mut out = HashMap::new();
     for (_, f) in files {
@@ -503,7 +531,11 @@ fn app_state_names(files: &[(usize, FileFacts)]) -> HashSet<String> {
     names
 }
 
-fn build_index<'a>(files: &'a [(usize, FileFacts)], rules: &RuleSet) -> CrateIndex<'a> {
+fn build_index<'a>(
+    files: &'a [(usize, FileFacts)],
+    rules: &RuleSet,
+    aliases: &HashMap<String, AliasDef>,
+) -> CrateIndex<'a> {
     let mut offsets = Vec::with_capacity(files.len());
     let mut total = 0u32;
     for (_, f) in files {
@@ -552,6 +584,10 @@ fn build_index<'a>(files: &'a [(usize, FileFacts)], rules: &RuleSet) -> CrateInd
                     contexts[t as usize] |= ctx;
                 }
             }
+        }
+        for (scope, alias) in &f.alias_params {
+            let id = (offsets[fi] + scope) as usize;
+            contexts[id] |= alias_param_contexts(alias, aliases, rules);
         }
     }
     let mut callers = vec![Vec::new(); n];

@@ -93,8 +93,11 @@ pub struct Block {
     pub mutable: Option<bool>,
     pub inside: CtxSet,
     pub not_inside: CtxSet,
-    /// Each must be reached from the node's scope (`calls`, `calls-in-loop`, `strings`).
+    /// Each must be reached from the node's scope within `hops` (`calls`, `strings`).
     pub requires: Vec<usize>,
+    /// Each must be reached within one hop (`calls-in-loop`): the loop is the node's own code
+    /// or a fn it calls directly, not something a distant callee happens to contain.
+    pub requires_near: Vec<usize>,
     /// If reached, the block does not fire (`unless-calls` and `unless-strings`).
     pub unless: Option<usize>,
     pub hops: u8,
@@ -113,7 +116,7 @@ pub struct Block {
 impl Block {
     /// Needs facts only known once the whole crate is read.
     pub fn needs_reach(&self) -> bool {
-        !self.requires.is_empty() || self.unless.is_some()
+        !self.requires.is_empty() || !self.requires_near.is_empty() || self.unless.is_some()
     }
 }
 
@@ -1236,6 +1239,7 @@ fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Blo
         inside: 0,
         not_inside: 0,
         requires: Vec::new(),
+        requires_near: Vec::new(),
         unless: None,
         hops: 3,
         requires_dependency: Vec::new(),
@@ -1313,7 +1317,7 @@ fn compile_block(
         block.requires.push(id);
     }
     if let Some(id) = call_pred(l, &m.calls_in_loop, "calls-in-loop", true, preds) {
-        block.requires.push(id);
+        block.requires_near.push(id);
     }
     if let Some(list) = &m.strings {
         let id = preds.new_id();

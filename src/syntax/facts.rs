@@ -16,6 +16,10 @@ pub struct FileFacts {
     /// A same-crate fn, by name, is in these contexts because it was passed to a call
     /// (`route("/", get(login))`, `build_fn(send_email)`).
     pub registrations: Vec<(u32, CtxSet)>,
+    /// (fn scope, alias name) for parameters typed with a crate `type` alias
+    /// (`req: Request` where `type Request = hyper::Request<Incoming>`): the crate phase
+    /// expands the alias and checks it against the contexts' parameter types.
+    pub alias_params: Vec<(u32, String)>,
     pub aliases: Vec<(String, AliasDef)>,
     /// Struct name -> crate-local type names of its fields (to find state nested in app state).
     pub structs: Vec<(String, Vec<String>)>,

@@ -73,6 +73,7 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
         impl_self: None,
         alias_words: input.alias_words,
         record_items: input.record_items,
+        bound: HashSet::new(),
     };
     let module = ImportScope::collect(&file.items, &input.module_path, &input.externs);
     w.note_usage_of_scope(&module);
@@ -110,6 +111,9 @@ struct Walker<'a> {
     impl_self: Option<String>,
     alias_words: &'a AliasWords,
     record_items: bool,
+    /// Parameter and `let` names of the enclosing fn: an argument `path` naming one is a
+    /// variable, not a same-crate fn handed over (which the crate may also have, as `fn path`).
+    bound: HashSet<String>,
 }
 
 /// A fn parameter with its type resolved (and rendered once, if anything asks).
@@ -620,7 +624,11 @@ impl Walker<'_> {
                     return;
                 }
                 if p.path.segments.len() == 1 {
-                    // A variable or a fn of this crate; the crate's fn table tells later.
+                    if self.bound.contains(&name) {
+                        return;
+                    }
+                    // A fn of this crate, or a variable bound where we did not look (a
+                    // pattern, a closure parameter); the crate's fn table tells later.
                     out.push(self.intern(&name));
                 } else {
                     let r = self.resolve_path(&p.path);
@@ -1084,7 +1092,20 @@ impl Walker<'_> {
             None => name.clone(),
         };
         let saved_impl = self.impl_self.take();
+        let saved_bound = std::mem::take(&mut self.bound);
+        for p in &params {
+            if let Some((name, _)) = pattern_name(&p.pat.pat) {
+                self.bound.insert(name);
+            }
+        }
         let scope = self.push_scope(ctx, Some(&key));
+        for p in &params {
+            if let Some(name) = single_local_name(&p.ty)
+                && self.alias_words.contains_key(name)
+            {
+                self.facts.alias_params.push((scope, name.to_string()));
+            }
+        }
         self.items.push(name.clone());
         self.offer_attributes(attrs);
         let ret = match &sig.output {
@@ -1133,6 +1154,7 @@ impl Walker<'_> {
         if let Some(b) = body {
             self.visit_block(b);
         }
+        self.bound = saved_bound;
         self.impl_self = saved_impl;
         self.items.pop();
         self.pop_scope();
@@ -1403,6 +1425,7 @@ impl Walker<'_> {
         if name.is_empty() {
             return;
         }
+        self.bound.insert(name.clone());
         if let Some(t) = &ty {
             self.note_type_usage(t);
         }
