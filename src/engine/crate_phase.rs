@@ -52,6 +52,16 @@ pub fn resolve_crate(
     let aliases = collect_aliases(files);
     let index = build_index(files, rules, &aliases);
     let app_state = app_state_names(files);
+    // Type name -> paths of the traits it implements, for `owner-implements`.
+    let mut impls: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (_, f) in files {
+        for (ty, paths) in &f.impls {
+            impls
+                .entry(ty.as_str())
+                .or_default()
+                .extend(paths.iter().map(String::as_str));
+        }
+    }
     let mut usage = vec![false; rules.usage.count];
     for (_, f) in files {
         for (i, hit) in f.usage_hits.iter().enumerate() {
@@ -89,6 +99,20 @@ pub fn resolve_crate(
             let rendered = RenderedTy::new(&expanded, &|n: &str| rules.wrappers.contains(n));
             if !type_ok(block, &rendered) {
                 return None;
+            }
+        }
+        if block.owner.is_some() || block.owner_implements.is_some() {
+            let owner = cand.owner.as_deref()?;
+            if block.owner.as_ref().is_some_and(|re| !re.is_match(owner)) {
+                return None;
+            }
+            if let Some(traits) = &block.owner_implements {
+                let implemented = impls
+                    .get(owner)
+                    .is_some_and(|paths| paths.iter().any(|p| traits.is_match(p)));
+                if !implemented {
+                    return None;
+                }
             }
         }
         if let Some(want) = block.in_app_state {

@@ -108,6 +108,9 @@ pub struct Block {
     /// Predicate over the code that uses the node's state (`unless-used-with`).
     pub unless_used_with: Option<usize>,
     pub in_app_state: Option<bool>,
+    /// The field's struct is named so (`owner`) / implements such a trait (`owner-implements`).
+    pub owner: Option<Regex>,
+    pub owner_implements: Option<GlobSet>,
     pub severity: Option<Severity>,
     pub message: Option<Template>,
     pub help: Option<String>,
@@ -761,6 +764,8 @@ fn present_keys(m: &MatchDef) -> Vec<(&'static str, Range<usize>)> {
     key!(unless_usage, "unless-usage");
     key!(unless_used_with, "unless-used-with");
     key!(in_app_state, "in-app-state");
+    key!(owner, "owner");
+    key!(owner_implements, "owner-implements");
     key!(severity, "severity");
     key!(message, "message");
     key!(help, "help");
@@ -1248,6 +1253,8 @@ fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Blo
         unless_usage: None,
         unless_used_with: None,
         in_app_state: m.in_app_state.as_ref().map(|v| *v.get_ref()),
+        owner: l.regex_any(&m.owner, "owner"),
+        owner_implements: l.globset(&m.owner_implements, "owner-implements"),
         severity: m.severity.as_ref().map(|s| *s.get_ref()),
         message: None,
         help: m.help.as_ref().map(|h| h.get_ref().clone()),

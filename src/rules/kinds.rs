@@ -88,7 +88,17 @@ impl NodeKind {
                 "unless-used-with",
             ],
             NodeKind::Let => &["type", "not-type", "name", "not-name", "mutable"],
-            NodeKind::Field | NodeKind::TypeAlias => &[
+            NodeKind::Field => &[
+                "type",
+                "not-type",
+                "name",
+                "not-name",
+                "in-app-state",
+                "unless-used-with",
+                "owner",
+                "owner-implements",
+            ],
+            NodeKind::TypeAlias => &[
                 "type",
                 "not-type",
                 "name",

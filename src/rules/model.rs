@@ -108,6 +108,10 @@ pub struct MatchDef {
     /// (within `hops` same-crate calls): a map of connections fed by a pub/sub subscription.
     pub unless_used_with: Option<Spanned<StrList>>,
     pub in_app_state: Option<Spanned<bool>>,
+    /// Regexes on the name of the struct a field belongs to (`(?i)store$`).
+    pub owner: Option<Spanned<StrList>>,
+    /// Trait globs: the struct a field belongs to implements one (`*SessionStore`).
+    pub owner_implements: Option<Spanned<StrList>>,
     pub severity: Option<Spanned<Severity>>,
     pub message: Option<Spanned<String>>,
     pub help: Option<Spanned<String>>,

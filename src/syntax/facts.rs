@@ -20,6 +20,8 @@ pub struct FileFacts {
     /// (`req: Request` where `type Request = hyper::Request<Incoming>`): the crate phase
     /// expands the alias and checks it against the contexts' parameter types.
     pub alias_params: Vec<(u32, String)>,
+    /// (type name, paths of a trait it implements: resolved and alternatives).
+    pub impls: Vec<(String, Vec<String>)>,
     pub aliases: Vec<(String, AliasDef)>,
     /// Struct name -> crate-local type names of its fields (to find state nested in app state).
     pub structs: Vec<(String, Vec<String>)>,

@@ -1347,6 +1347,11 @@ impl Walker<'_> {
             Ty::Path(p) => p.full.clone(),
             other => other.rendered(false),
         };
+        if let Some(tp) = &trait_path {
+            let mut paths = vec![tp.path.clone()];
+            paths.extend(tp.alternatives.iter().cloned());
+            self.facts.impls.push((self_name.clone(), paths));
+        }
         let scope = self.push_scope(ctx, None);
         self.items.push(self_name.clone());
         let node = Node {
