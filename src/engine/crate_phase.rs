@@ -33,6 +33,20 @@ struct CrateIndex<'a> {
     callers: Vec<Vec<u32>>,
 }
 
+/// The crate's dependencies, by package name and by the name the code uses.
+pub fn dependencies(unit: &CrateUnit) -> HashSet<&str> {
+    unit.package
+        .as_ref()
+        .map(|p| {
+            p.dependency_packages
+                .iter()
+                .chain(p.dependencies.iter())
+                .map(String::as_str)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A rule that panicked on a candidate: (file index in the crate, rule index, panic message).
 pub type Fault = (usize, usize, String);
 
@@ -79,17 +93,7 @@ pub fn resolve_crate(
     } else {
         HashMap::new()
     };
-    let deps: HashSet<&str> = unit
-        .package
-        .as_ref()
-        .map(|p| {
-            p.dependency_packages
-                .iter()
-                .chain(p.dependencies.iter())
-                .map(String::as_str)
-                .collect()
-        })
-        .unwrap_or_default();
+    let deps = dependencies(unit);
 
     // Does a candidate survive the crate-level conditions? Returns its contexts if so.
     let survives = |fi: usize, facts: &FileFacts, cand: &Candidate| -> Option<CtxSet> {

@@ -74,13 +74,21 @@ fn check_crates(
                 .map(|f| parse::read_file(f, options.max_file_size))
                 .collect();
             let alias_words = aliases::alias_words(sources.iter().filter_map(|s| s.as_ref().ok()));
+            let blocks_enabled = rules.blocks_enabled_for(&crate_phase::dependencies(unit));
             let results: Vec<(usize, Result<crate::syntax::facts::FileFacts, FileError>)> = sources
                 .into_par_iter()
                 .zip(unit.files.par_iter())
                 .enumerate()
                 .map(|(i, (source, file))| {
                     let r = source.and_then(|bytes| {
-                        parse::process_file(unit, file, bytes, rules, &alias_words)
+                        parse::process_file(
+                            unit,
+                            file,
+                            bytes,
+                            rules,
+                            &alias_words,
+                            &blocks_enabled,
+                        )
                     });
                     progress.fetch_add(1, Ordering::Relaxed);
                     (i, r)

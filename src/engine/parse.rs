@@ -43,6 +43,7 @@ pub fn process_file(
     bytes: Vec<u8>,
     rules: &RuleSet,
     alias_words: &AliasWords,
+    blocks_enabled: &[bool],
 ) -> Result<FileFacts, FileError> {
     let err = |kind: &str, msg: String| FileError::new(&file.display, kind, msg);
     let src = SourceText::decode(bytes).map_err(|e| err("utf8", e.message).at(e.line, e.column))?;
@@ -63,6 +64,7 @@ pub fn process_file(
         rel_path: &file.rel,
         alias_words,
         record_items: !comments.is_empty(),
+        blocks_enabled,
     };
     let result = fault::catch(|| parse_and_walk(&src, &input));
     // Spans of this file are no longer needed; proc-macro2 would otherwise keep a copy of

@@ -1399,6 +1399,23 @@ impl RuleSet {
         build_prefilters(self);
     }
 
+    /// Per block: can it fire in a crate with these dependencies?
+    pub fn blocks_enabled_for(&self, deps: &HashSet<&str>) -> Vec<bool> {
+        self.blocks
+            .iter()
+            .map(|b| {
+                (b.requires_dependency.is_empty()
+                    || b.requires_dependency
+                        .iter()
+                        .any(|d| deps.contains(d.as_str())))
+                    && !b
+                        .unless_dependency
+                        .iter()
+                        .any(|d| deps.contains(d.as_str()))
+            })
+            .collect()
+    }
+
     pub fn is_enabled(&self, id: &str) -> bool {
         self.rule(id).is_some() && !self.disabled.contains(id)
     }

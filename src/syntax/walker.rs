@@ -39,6 +39,9 @@ pub struct FileInput<'a> {
     pub alias_words: &'a AliasWords,
     /// Record the lines of every item (the file has suppression comments that may cover one).
     pub record_items: bool,
+    /// Per block: can it fire in this crate at all (its `requires-dependency` and
+    /// `unless-dependency` hold)? Blocks that cannot are not tried.
+    pub blocks_enabled: &'a [bool],
 }
 
 pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFacts {
@@ -73,6 +76,7 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
         impl_self: None,
         alias_words: input.alias_words,
         record_items: input.record_items,
+        blocks_enabled: input.blocks_enabled,
         bound: HashSet::new(),
     };
     let module = ImportScope::collect(&file.items, &input.module_path, &input.externs);
@@ -111,6 +115,7 @@ struct Walker<'a> {
     impl_self: Option<String>,
     alias_words: &'a AliasWords,
     record_items: bool,
+    blocks_enabled: &'a [bool],
     /// Parameter and `let` names of the enclosing fn: an argument `path` naming one is a
     /// variable, not a same-crate fn handed over (which the crate may also have, as `fn path`).
     bound: HashSet<String>,
@@ -482,6 +487,7 @@ impl Walker<'_> {
         }
         let mut blocks = std::mem::take(&mut self.block_buf);
         self.rules.prefilter[kind.index()].candidates(name, &paths, &mut self.matches, &mut blocks);
+        blocks.retain(|&b| self.blocks_enabled[b]);
         blocks
     }
 
