@@ -28,9 +28,24 @@ struct CrateIndex<'a> {
     edges: Vec<Vec<u32>>,
     contexts: Vec<CtxSet>,
     fn_table: HashMap<&'a str, Vec<u32>>,
+    /// Fns taking `self`, by bare name: what a method call `.name` may reach.
+    method_table: HashMap<&'a str, Vec<u32>>,
     is_fn: Vec<bool>,
     /// Who calls each scope (reverse of `edges`).
     callers: Vec<Vec<u32>>,
+}
+
+/// Same-crate fns a callee name may be: `.name` (a method call) only methods, else by path
+/// or bare name.
+fn callee_targets<'t>(
+    fns: &'t HashMap<&str, Vec<u32>>,
+    methods: &'t HashMap<&str, Vec<u32>>,
+    name: &str,
+) -> Option<&'t Vec<u32>> {
+    match name.strip_prefix('.') {
+        Some(method) => methods.get(method),
+        None => fns.get(name),
+    }
 }
 
 /// The crate's dependencies, by package name and by the name the code uses.
@@ -174,6 +189,11 @@ pub fn resolve_crate(
             let mut roots = index.roots(fi, &facts.names, &cand.roots);
             let handed_over = !roots.is_empty();
             if !handed_over {
+                if !block.requires_near.is_empty() {
+                    // A loop must be in what the node hands over (`spawn(async { loop .. })`);
+                    // an opaque value (`spawn(exporter)`) is not the enclosing fn's code.
+                    return None;
+                }
                 // Nothing passed to the node: what matters is the fn it is in.
                 roots.push(index.enclosing_fn(scope));
             }
@@ -575,6 +595,7 @@ fn build_index<'a>(
     let mut hits = Vec::with_capacity(n);
     let mut contexts = Vec::with_capacity(n);
     let mut fn_table: HashMap<&str, Vec<u32>> = HashMap::new();
+    let mut method_table: HashMap<&str, Vec<u32>> = HashMap::new();
     for (fi, (_, f)) in files.iter().enumerate() {
         for (si, s) in f.scopes.iter().enumerate() {
             let id = offsets[fi] + si as u32;
@@ -583,9 +604,14 @@ fn build_index<'a>(
             contexts.push(s.contexts);
             if let Some(name) = s.fn_name.as_deref() {
                 fn_table.entry(name).or_default().push(id);
-                // Methods are also reachable by their bare name (`self.helper()`, `x.run()`).
                 if let Some((_, bare)) = name.rsplit_once("::") {
                     fn_table.entry(bare).or_default().push(id);
+                }
+                // A method call (`self.helper()`, `x.run()`, interned as `.run`) can only
+                // reach fns that take `self`, by their bare name.
+                if s.is_method {
+                    let bare = name.rsplit_once("::").map_or(name, |(_, b)| b);
+                    method_table.entry(bare).or_default().push(id);
                 }
             }
         }
@@ -601,13 +627,16 @@ fn build_index<'a>(
         for (si, s) in f.scopes.iter().enumerate() {
             let id = (offsets[fi] + si as u32) as usize;
             for &c in &s.callees {
-                if let Some(targets) = fn_table.get(&*f.names[c as usize]) {
+                if let Some(targets) =
+                    callee_targets(&fn_table, &method_table, &f.names[c as usize])
+                {
                     edges[id].extend(targets.iter().copied());
                 }
             }
         }
         for &(name, ctx) in &f.registrations {
-            if let Some(targets) = fn_table.get(&*f.names[name as usize]) {
+            if let Some(targets) = callee_targets(&fn_table, &method_table, &f.names[name as usize])
+            {
                 for &t in targets {
                     contexts[t as usize] |= ctx;
                 }
@@ -636,6 +665,7 @@ fn build_index<'a>(
         edges,
         contexts,
         fn_table,
+        method_table,
         is_fn,
         callers,
     };
@@ -739,7 +769,9 @@ impl<'a> CrateIndex<'a> {
             .map(|s| self.offsets[file] + s)
             .collect();
         for &c in &roots.callees {
-            if let Some(targets) = self.fn_table.get(&*names[c as usize]) {
+            if let Some(targets) =
+                callee_targets(&self.fn_table, &self.method_table, &names[c as usize])
+            {
                 out.extend(targets.iter().copied());
             }
         }

@@ -49,6 +49,8 @@ pub struct ScopeFact {
     pub parent: Option<u32>,
     /// For fns: the name calls reach it by.
     pub fn_name: Option<Box<str>>,
+    /// For fns: it takes `self`, so `x.name()` may call it (a free fn cannot be).
+    pub is_method: bool,
     pub contexts: CtxSet,
     /// Interned callee names (see `FileFacts::names`).
     pub callees: Vec<u32>,

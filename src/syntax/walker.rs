@@ -78,6 +78,7 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
         record_items: input.record_items,
         blocks_enabled: input.blocks_enabled,
         bound: HashSet::new(),
+        local_types: HashMap::new(),
     };
     let module = ImportScope::collect(&file.items, &input.module_path, &input.externs);
     w.note_usage_of_scope(&module);
@@ -119,6 +120,9 @@ struct Walker<'a> {
     /// Parameter and `let` names of the enclosing fn: an argument `path` naming one is a
     /// variable, not a same-crate fn handed over (which the crate may also have, as `fn path`).
     bound: HashSet<String>,
+    /// Full type paths of the enclosing fn's parameters and `let`s whose type is known
+    /// (`let mut env = heed::EnvOpenOptions::new()`), for `receiver` globs on a variable.
+    local_types: HashMap<String, String>,
 }
 
 /// A fn parameter with its type resolved (and rendered once, if anything asks).
@@ -655,7 +659,7 @@ impl Walker<'_> {
                     }
                 }
             }
-            Expr::MethodCall(m) => out.push(self.intern(&m.method.to_string())),
+            Expr::MethodCall(m) => out.push(self.intern(&method_callee(&m.method.to_string()))),
             _ => {}
         }
     }
@@ -773,7 +777,11 @@ impl Walker<'_> {
                 _ => None,
             },
             Expr::Path(p) if p.path.segments.len() > 1 || self.rules.uses_receiver => {
-                Some(self.resolve_path(&p.path).path)
+                let local = p.path.get_ident().map(|i| i.to_string());
+                match local.and_then(|n| self.local_types.get(&n).cloned()) {
+                    Some(ty) => Some(ty),
+                    None => Some(self.resolve_path(&p.path).path),
+                }
             }
             _ => None,
         };
@@ -791,7 +799,7 @@ impl Walker<'_> {
             }
             let name = &chain[i].name;
             self.note_method_call(name, links[i].args.len());
-            self.add_callee(name);
+            self.add_callee(&method_callee(name));
             let blocks = self.blocks_for(NodeKind::Method, Some(name), None);
             let mut node = Node {
                 kind: NodeKind::Method,
@@ -1099,12 +1107,17 @@ impl Walker<'_> {
         };
         let saved_impl = self.impl_self.take();
         let saved_bound = std::mem::take(&mut self.bound);
+        let saved_types = std::mem::take(&mut self.local_types);
         for p in &params {
             if let Some((name, _)) = pattern_name(&p.pat.pat) {
+                if let Ty::Path(tp) = &p.ty {
+                    self.local_types.insert(name.clone(), tp.full.clone());
+                }
                 self.bound.insert(name);
             }
         }
         let scope = self.push_scope(ctx, Some(&key));
+        self.facts.scopes[scope as usize].is_method = sig.receiver().is_some();
         for p in &params {
             if let Some(name) = single_local_name(&p.ty)
                 && self.alias_words.contains_key(name)
@@ -1161,6 +1174,7 @@ impl Walker<'_> {
             self.visit_block(b);
         }
         self.bound = saved_bound;
+        self.local_types = saved_types;
         self.impl_self = saved_impl;
         self.items.pop();
         self.pop_scope();
@@ -1437,6 +1451,14 @@ impl Walker<'_> {
             return;
         }
         self.bound.insert(name.clone());
+        match &ty {
+            Some(Ty::Path(tp)) => {
+                self.local_types.insert(name.clone(), tp.full.clone());
+            }
+            _ => {
+                self.local_types.remove(&name);
+            }
+        }
         if let Some(t) = &ty {
             self.note_type_usage(t);
         }
@@ -1549,6 +1571,11 @@ pub fn callee_key(path: &str) -> String {
 
 /// The name of a crate-local type written as a single path (`SessionTable`), which may be an
 /// alias that is reported on its own.
+/// How a method call names its callee: `.name`, which only fns taking `self` answer to.
+pub fn method_callee(name: &str) -> String {
+    format!(".{name}")
+}
+
 fn single_local_name(t: &Ty) -> Option<&str> {
     match t {
         Ty::Path(p) if p.local => Some(&p.name),
