@@ -7,14 +7,13 @@
 //! again) is written to a scratch directory of the calling thread, reused from call to call.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
-use crate::config::{Config, unknown_rule_message};
+use crate::config::Config;
 use crate::engine::{self, CheckOptions};
 use crate::report::{Outcome, github, human, json, markdown, sarif, short};
 use crate::rules::builtin_sources;
@@ -133,7 +132,8 @@ pub fn load_rules(
 ) -> LoadOutcome {
     match load_inner(rule_text, config_text, builtins) {
         Ok((mut rules, config)) => {
-            let selection_error = apply_selection(&mut rules, &config).err();
+            let selection_error =
+                crate::commands::check::apply_selection(&mut rules, &[], &[], &config).err();
             if let Some(exclude) = config.exclude_set() {
                 let _ = exclude.is_match("src/lib.rs");
             }
@@ -185,29 +185,6 @@ fn load_inner(
     let rules = compile(&rule_sources, &options)?;
     config.validate(&rules)?;
     Ok((rules, config))
-}
-
-/// `check::apply_selection` with no `--select`/`--ignore` on the command line.
-fn apply_selection(rules: &mut RuleSet, config: &Config) -> Result<(), String> {
-    let from_config = |l: &Option<toml::Spanned<crate::rules::model::StrList>>| -> Vec<String> {
-        l.as_ref()
-            .map(|l| l.get_ref().iter().map(|s| s.get_ref().clone()).collect())
-            .unwrap_or_default()
-    };
-    let select = from_config(&config.def.select);
-    let ignore = from_config(&config.def.ignore);
-    for id in select.iter().chain(ignore.iter()) {
-        if !rules.rules.iter().any(|r| &r.id == id) {
-            return Err(unknown_rule_message(id, rules));
-        }
-    }
-    let select: HashSet<&str> = select.iter().map(String::as_str).collect();
-    let ignore: HashSet<&str> = ignore.iter().map(String::as_str).collect();
-    rules.retain_rules(|id| (select.is_empty() || select.contains(id)) && !ignore.contains(id));
-    for (id, sev) in &config.def.severity {
-        rules.set_severity(id, *sev.get_ref());
-    }
-    Ok(())
 }
 
 /// As `commands::print_diagnostics` renders them (without colour), into a string.

@@ -1,32 +1,11 @@
 //! What a CI gate relies on: baselines, configuration sources and their errors, the cargo
 //! subcommand.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_in(exe: &str, args: &[&str], cwd: &Path) -> Run {
-    let out = Command::new(exe)
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn statelint(args: &[&str], cwd: &Path) -> Run {
-    run_in(env!("CARGO_BIN_EXE_statelint"), args, cwd)
-}
+use common::{Run, run_in, statelint};
 
 /// A small service with findings in two files.
 fn service() -> tempfile::TempDir {

@@ -1,31 +1,8 @@
 //! The binary as users and CI call it: exit codes, output formats, bad input.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn statelint(args: &[&str], cwd: &Path) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_statelint"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("statelint runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{json, repo, statelint};
 
 /// A crate in a temp dir with the given files.
 fn crate_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
@@ -41,11 +18,6 @@ fn crate_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
         std::fs::write(p, content).unwrap();
     }
     dir
-}
-
-fn json(run: &Run) -> serde_json::Value {
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr))
 }
 
 #[test]

@@ -1,39 +1,13 @@
 //! The CI formats (`sarif`, `github`, `markdown`) as GitHub and bots read them, checked against
 //! the JSON report of the same run.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
+
+use common::{Run, json, repo, statelint};
 
 use serde_json::Value;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn statelint(args: &[&str], cwd: &Path) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_statelint"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("statelint runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn parse(run: &Run) -> Value {
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", run.stdout, run.stderr))
-}
 
 /// `statelint check ARGS --format FORMAT` from `cwd`.
 fn check(cwd: &Path, args: &[&str], format: &str) -> Run {
@@ -123,9 +97,9 @@ fn sarif_for_demo_service_is_valid_and_matches_the_json_report() {
     let run = demo("sarif");
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stdout.ends_with("}\n"));
-    let sarif = parse(&run);
+    let sarif = json(&run);
     assert_valid_sarif(&sarif);
-    let json = parse(&demo("json"));
+    let json = json(&demo("json"));
 
     assert_eq!(
         sarif["$schema"],
@@ -254,7 +228,7 @@ fn sarif_for_demo_service_is_valid_and_matches_the_json_report() {
 
 #[test]
 fn the_schema_check_rejects_what_github_rejects() {
-    let good = parse(&demo("sarif"));
+    let good = json(&demo("sarif"));
     assert_valid_sarif(&good);
     let region = "/runs/0/results/0/locations/0/physicalLocation/region";
     let mut zero_column = good.clone();
@@ -286,7 +260,7 @@ fn sarif_lists_files_that_could_not_be_linted_as_notifications() {
     ]);
     let run = check(dir.path(), &["."], "sarif");
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let sarif = parse(&run);
+    let sarif = json(&run);
     assert_valid_sarif(&sarif);
     let invocation = &sarif["runs"][0]["invocations"][0];
     assert_eq!(invocation["executionSuccessful"], true);
@@ -316,7 +290,7 @@ fn sarif_uses_file_uris_for_files_outside_the_current_directory() {
     let path = dir.path().to_string_lossy().into_owned();
     let run = check(repo(), &[&path], "sarif");
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let sarif = parse(&run);
+    let sarif = json(&run);
     assert_valid_sarif(&sarif);
     let artifact =
         &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
@@ -424,7 +398,7 @@ fn assert_annotations_match(github: &Run, json: &Value) {
 fn github_annotations_for_demo_service_match_the_json_report() {
     let run = demo("github");
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert_annotations_match(&run, &parse(&demo("json")));
+    assert_annotations_match(&run, &json(&demo("json")));
     assert!(run.stdout.lines().any(|l| {
         l.starts_with("::error file=fixtures/demo-service/src/state.rs,line=9,col=5,endLine=9,")
     }));
@@ -456,7 +430,7 @@ fn github_annotations_escape_and_drop_columns_on_multi_line_spans() {
     let args = [".", "--rules", "rules"];
     let run = check(dir.path(), &args, "github");
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let json = parse(&check(dir.path(), &args, "json"));
+    let json = json(&check(dir.path(), &args, "json"));
     assert_annotations_match(&run, &json);
 
     let lines: Vec<&str> = run.stdout.lines().collect();
@@ -509,7 +483,7 @@ fn markdown_summary_for_demo_service() {
     assert!(rows[0][1].starts_with("No in-process session storage"));
 
     // Grouped by rule: one heading per rule, its help, then its findings with `#L` links.
-    let json = parse(&demo("json"));
+    let json = json(&demo("json"));
     for f in json["findings"].as_array().unwrap() {
         let rule = f["rule"].as_str().unwrap();
         let heading = md

@@ -2,36 +2,15 @@
 //! run finishes, exits 0/1/2 as documented, still reports the other files' findings, and lists
 //! the bad file in `errors` (or, for files that are fine but odd, reports nothing for them).
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
+
+use common::{statelint, statelint_env};
 use std::sync::atomic::AtomicUsize;
 
 use serde_json::Value;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn statelint_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_statelint"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .envs(env.iter().copied())
-        .output()
-        .expect("statelint runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn statelint(args: &[&str], cwd: &Path) -> Run {
-    statelint_env(args, cwd, &[])
-}
 
 /// `statelint check . --format json` in `dir`, parsed.
 fn check_json(dir: &Path, extra: &[&str]) -> (i32, Value) {

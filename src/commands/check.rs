@@ -30,7 +30,7 @@ pub fn run(args: CheckArgs) -> u8 {
     };
     let mut rules = loaded.rules;
     let config = loaded.config;
-    if let Err(msg) = apply_selection(&mut rules, &args, &config) {
+    if let Err(msg) = apply_selection(&mut rules, &args.select, &args.ignore, &config) {
         eprint(&format!("error: {msg}\n"));
         return EXIT_USAGE;
     }
@@ -89,27 +89,25 @@ pub fn run(args: CheckArgs) -> u8 {
     exit_code(&outcome, fail_on, plan.missing_path)
 }
 
-/// `--select`/`--ignore` replace the config's lists; `[severity]` overrides apply after.
-fn apply_selection(
+/// `--select`/`--ignore` replace the config's lists (when given); `[severity]` overrides apply
+/// after. Also used by the fuzz target, with no command-line lists.
+pub fn apply_selection(
     rules: &mut RuleSet,
-    args: &CheckArgs,
+    cli_select: &[String],
+    cli_ignore: &[String],
     config: &crate::config::Config,
 ) -> Result<(), String> {
-    let from_config = |l: &Option<toml::Spanned<crate::rules::model::StrList>>| -> Vec<String> {
-        l.as_ref()
-            .map(|l| l.get_ref().iter().map(|s| s.get_ref().clone()).collect())
-            .unwrap_or_default()
-    };
-    let select = if args.select.is_empty() {
-        from_config(&config.def.select)
-    } else {
-        args.select.clone()
-    };
-    let ignore = if args.ignore.is_empty() {
-        from_config(&config.def.ignore)
-    } else {
-        args.ignore.clone()
-    };
+    let pick =
+        |cli: &[String], l: &Option<toml::Spanned<crate::rules::model::StrList>>| -> Vec<String> {
+            if !cli.is_empty() {
+                return cli.to_vec();
+            }
+            l.as_ref()
+                .map(|l| l.get_ref().iter().map(|s| s.get_ref().clone()).collect())
+                .unwrap_or_default()
+        };
+    let select = pick(cli_select, &config.def.select);
+    let ignore = pick(cli_ignore, &config.def.ignore);
     for id in select.iter().chain(ignore.iter()) {
         if !rules.rules.iter().any(|r| &r.id == id) {
             return Err(unknown_rule_message(id, rules));

@@ -12,6 +12,8 @@
 //! It overestimates (a long `a - b - c - ..` counts each `-`), which is the safe side: real
 //! code stays far below the limit, and a file over it is reported as skipped, not parsed.
 
+use crate::syntax::lex;
+
 /// Files whose estimate exceeds this are not parsed. Measured: syn and the walker handle
 /// 20 000 levels of every construct above on the worker stack in release builds, and this
 /// many in debug builds (which the test suite runs).
@@ -61,7 +63,7 @@ pub fn estimate(b: &[u8]) -> usize {
                 }
             }
             b'/' if next == Some(b'*') => {
-                i = skip_block_comment(b, i);
+                i = lex::skip_block_comment(b, i);
                 continue;
             }
             b'"' => i = skip_string(b, i),
@@ -75,7 +77,8 @@ pub fn estimate(b: &[u8]) -> usize {
                 match (word, b.get(i)) {
                     // Raw strings and byte/C strings: r"..", r#".."#, b"..", br#".."#, c"..".
                     (b"r" | b"br" | b"cr", Some(b'"' | b'#')) => {
-                        i = skip_raw_string(b, i);
+                        // Not a raw string (`r#type`): go on with the identifier after `#`.
+                        i = lex::skip_raw_string(b, i).unwrap_or(i + 1);
                         continue;
                     }
                     (b"b" | b"c", Some(b'"')) => i = skip_string(b, i),
@@ -104,56 +107,12 @@ fn is_ident(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
-/// From the opening `/*` (nested comments allowed) to just past the closing `*/`.
-fn skip_block_comment(b: &[u8], mut i: usize) -> usize {
-    let mut level = 1;
-    i += 2;
-    while i < b.len() && level > 0 {
-        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-            level += 1;
-            i += 1;
-        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-            level -= 1;
-            i += 1;
-        }
-        i += 1;
-    }
-    i
-}
-
 /// From an opening `"` to its closing `"` (the caller steps past it).
 fn skip_string(b: &[u8], mut i: usize) -> usize {
     i += 1;
     while i < b.len() && b[i] != b'"' {
         if b[i] == b'\\' {
             i += 1;
-        }
-        i += 1;
-    }
-    i
-}
-
-/// From the `#`s or `"` after `r` to just past the closing `"#..`.
-fn skip_raw_string(b: &[u8], mut i: usize) -> usize {
-    let mut hashes = 0;
-    while b.get(i) == Some(&b'#') {
-        hashes += 1;
-        i += 1;
-    }
-    if b.get(i) != Some(&b'"') {
-        return i;
-    }
-    i += 1;
-    while i < b.len() {
-        if b[i] == b'"'
-            && b[i + 1..]
-                .iter()
-                .take(hashes)
-                .filter(|&&c| c == b'#')
-                .count()
-                == hashes
-        {
-            return i + 1 + hashes;
         }
         i += 1;
     }

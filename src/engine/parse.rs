@@ -36,15 +36,8 @@ pub fn read_file(file: &SourceFile, max_size: u64) -> Result<Vec<u8>, FileError>
     std::fs::read(&file.path).map_err(|e| err("io", format!("cannot read: {e}")))
 }
 
-/// Decodes, parses and walks a file read by `read_file`.
-pub fn process_file(
-    unit: &CrateUnit,
-    file: &SourceFile,
-    bytes: Vec<u8>,
-    rules: &RuleSet,
-    alias_words: &AliasWords,
-    blocks_enabled: &[bool],
-) -> Result<FileFacts, FileError> {
+/// Decodes a file's bytes and refuses text nested too deep to parse safely.
+fn decode_parsable(file: &SourceFile, bytes: Vec<u8>) -> Result<SourceText, FileError> {
     let err = |kind: &str, msg: String| FileError::new(&file.display, kind, msg);
     let src = SourceText::decode(bytes).map_err(|e| err("utf8", e.message).at(e.line, e.column))?;
     let depth = nesting::estimate(src.text().as_bytes());
@@ -56,6 +49,20 @@ pub fn process_file(
             ),
         ));
     }
+    Ok(src)
+}
+
+/// Decodes, parses and walks a file read by `read_file`.
+pub fn process_file(
+    unit: &CrateUnit,
+    file: &SourceFile,
+    bytes: Vec<u8>,
+    rules: &RuleSet,
+    alias_words: &AliasWords,
+    blocks_enabled: &[bool],
+) -> Result<FileFacts, FileError> {
+    let err = |kind: &str, msg: String| FileError::new(&file.display, kind, msg);
+    let src = decode_parsable(file, bytes)?;
     let comments = suppress::find_comments(src.text());
     let input = FileInput {
         rules,
@@ -88,11 +95,7 @@ pub fn process_file(
 /// Read and parse without walking (benchmark baseline).
 pub fn parse_only(file: &SourceFile, max_size: u64) -> Result<(), FileError> {
     let err = |kind: &str, msg: String| FileError::new(&file.display, kind, msg);
-    let bytes = read_file(file, max_size)?;
-    let src = SourceText::decode(bytes).map_err(|e| err("utf8", e.message))?;
-    if nesting::estimate(src.text().as_bytes()) > MAX_NESTING {
-        return Err(err("too-deep", "skipped".to_string()));
-    }
+    let src = decode_parsable(file, read_file(file, max_size)?)?;
     let result = fault::catch(|| syn::parse_file(src.text()).map(drop));
     proc_macro2::extra::invalidate_current_thread_spans();
     match result {

@@ -4,6 +4,7 @@ pub mod cfg;
 pub mod exprs;
 pub mod facts;
 pub mod imports;
+pub mod lex;
 pub mod macros;
 pub mod suppress;
 pub mod types;

@@ -11,6 +11,8 @@
 
 use std::ops::Range;
 
+use super::lex;
+
 /// One suppression comment, as written and as resolved to the lines it covers.
 #[derive(Debug, Clone)]
 pub struct Suppression {
@@ -74,19 +76,8 @@ pub fn find_comments(text: &str) -> Vec<Comment> {
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
                 let start = i;
-                let mut level = 1;
-                i += 2;
-                while i < b.len() && level > 0 {
-                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                        level += 1;
-                        i += 1;
-                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                        level -= 1;
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                let end = i.min(b.len());
+                let end = lex::skip_block_comment(b, i);
+                i = end;
                 let inner = text.get(start + 2..end.saturating_sub(2)).unwrap_or("");
                 if !inner.starts_with('*') && !inner.starts_with('!') {
                     push(start, end, inner);
@@ -129,27 +120,9 @@ pub fn find_comments(text: &str) -> Vec<Comment> {
     out
 }
 
+/// From the `r` of a raw string to just past its end (or one byte on, if it is not one).
 fn skip_raw_string(b: &[u8], start: usize) -> usize {
-    let mut j = start + 1;
-    let mut hashes = 0;
-    while b.get(j) == Some(&b'#') {
-        hashes += 1;
-        j += 1;
-    }
-    if b.get(j) != Some(&b'"') {
-        return start + 1;
-    }
-    j += 1;
-    while j < b.len() {
-        if b[j] == b'"'
-            && b.len() >= j + 1 + hashes
-            && b[j + 1..j + 1 + hashes].iter().all(|&c| c == b'#')
-        {
-            return j + 1 + hashes;
-        }
-        j += 1;
-    }
-    b.len()
+    lex::skip_raw_string(b, start + 1).unwrap_or(start + 1)
 }
 
 fn is_ident(c: u8) -> bool {

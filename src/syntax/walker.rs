@@ -223,6 +223,16 @@ impl Walker<'_> {
     }
 
     /// Records a call; duplicates are removed once the file is done (`finish`).
+    /// `add_callee` for a method call, as `.name` (see `method_callee`), without allocating.
+    fn add_method_callee(&mut self, name: &str) {
+        let mut key = std::mem::take(&mut self.call_buf);
+        key.clear();
+        key.push('.');
+        key.push_str(name);
+        self.add_callee(&key);
+        self.call_buf = key;
+    }
+
     fn add_callee(&mut self, name: &str) {
         let id = self.intern(name);
         let scope = self.current_scope() as usize;
@@ -799,7 +809,7 @@ impl Walker<'_> {
             }
             let name = &chain[i].name;
             self.note_method_call(name, links[i].args.len());
-            self.add_callee(&method_callee(name));
+            self.add_method_callee(name);
             let blocks = self.blocks_for(NodeKind::Method, Some(name), None);
             let mut node = Node {
                 kind: NodeKind::Method,
