@@ -183,7 +183,30 @@ fn span_pair(
     )
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
+    /// A node of `kind` with nothing known yet: no name, type, path, receiver, literals or
+    /// chain. Callers set what they know and take the rest from here.
+    fn blank_node(&self, kind: NodeKind) -> Node<'a> {
+        let src: &'a SourceText = self.src;
+        let rules: &'a RuleSet = self.rules;
+        Node {
+            kind,
+            name: None,
+            ty: None,
+            path: None,
+            receiver: None,
+            literals: &[],
+            chain: &[],
+            chain_before: &[],
+            mutable: false,
+            source: src.text(),
+            rendered: OnceCell::new(),
+            alias_words: self.alias_words,
+            words: OnceCell::new(),
+            word_index: &rules.word_index,
+        }
+    }
+
     fn current_scope(&self) -> u32 {
         *self.scope_stack.last().unwrap_or(&0)
     }
@@ -728,20 +751,10 @@ impl Walker<'_> {
         // Most calls concern no rule: decide that before gathering arguments.
         let blocks = self.blocks_for(NodeKind::Call, Some(&last), Some(&resolved));
         let mut node = Node {
-            kind: NodeKind::Call,
             name: Some(&last),
-            ty: None,
             path: Some(&resolved),
-            receiver: None,
-            literals: &[],
             chain,
-            chain_before: &[],
-            mutable: false,
-            source: self.src.text(),
-            rendered: OnceCell::new(),
-            alias_words: self.alias_words,
-            words: OnceCell::new(),
-            word_index: &self.rules.word_index,
+            ..self.blank_node(NodeKind::Call)
         };
         let passed_to = self.passed_to_matches(&node);
         if blocks.is_empty() && passed_to == 0 {
@@ -812,20 +825,11 @@ impl Walker<'_> {
             self.add_method_callee(name);
             let blocks = self.blocks_for(NodeKind::Method, Some(name), None);
             let mut node = Node {
-                kind: NodeKind::Method,
                 name: Some(name),
-                ty: None,
-                path: None,
                 receiver: receiver.as_deref(),
-                literals: &[],
                 chain: &chain[i + 1..],
                 chain_before: &chain[..i],
-                mutable: false,
-                source: self.src.text(),
-                rendered: OnceCell::new(),
-                alias_words: self.alias_words,
-                words: OnceCell::new(),
-                word_index: &self.rules.word_index,
+                ..self.blank_node(NodeKind::Method)
             };
             let passed_to = self.passed_to_matches(&node);
             if blocks.is_empty() && passed_to == 0 {
@@ -935,20 +939,10 @@ impl Walker<'_> {
         }
         let roots = self.arg_roots(body_exprs.iter(), first_new);
         let node = Node {
-            kind: NodeKind::Macro,
             name: Some(&name),
-            ty: None,
             path: Some(&resolved),
-            receiver: None,
             literals: &literals,
-            chain: &[],
-            chain_before: &[],
-            mutable: false,
-            source: self.src.text(),
-            rendered: OnceCell::new(),
-            alias_words: self.alias_words,
-            words: OnceCell::new(),
-            word_index: &self.rules.word_index,
+            ..self.blank_node(NodeKind::Macro)
         };
         let passed_to = self.passed_to_matches(&node);
         self.confer(passed_to, &roots);
@@ -996,20 +990,10 @@ impl Walker<'_> {
         let name = ident.to_string();
         self.items.push(name.clone());
         let node = Node {
-            kind: NodeKind::Static,
             name: Some(&name),
             ty: Some(&t),
-            path: None,
-            receiver: None,
-            literals: &[],
-            chain: &[],
-            chain_before: &[],
             mutable,
-            source: self.src.text(),
-            rendered: OnceCell::new(),
-            alias_words: self.alias_words,
-            words: OnceCell::new(),
-            word_index: &self.rules.word_index,
+            ..self.blank_node(NodeKind::Static)
         };
         let span = || (byte_range(start).start..byte_range(ty.span()).end, None);
         self.offer(
@@ -1065,20 +1049,10 @@ impl Walker<'_> {
                 syn::Meta::Path(_) => vec![],
             };
             let node = Node {
-                kind: NodeKind::Attribute,
                 name: Some(&name),
-                ty: None,
                 path: Some(&resolved),
-                receiver: None,
                 literals: &args,
-                chain: &[],
-                chain_before: &[],
-                mutable: false,
-                source: self.src.text(),
-                rendered: OnceCell::new(),
-                alias_words: self.alias_words,
-                words: OnceCell::new(),
-                word_index: &self.rules.word_index,
+                ..self.blank_node(NodeKind::Attribute)
             };
             let span = || span_pair(a.pound_token.span, a.bracket_token.span.close(), None);
             self.offer_blocks(
@@ -1142,20 +1116,9 @@ impl Walker<'_> {
             syn::ReturnType::Default => None,
         };
         let node = Node {
-            kind: NodeKind::Fn,
             name: Some(&name),
             ty: ret.as_ref(),
-            path: None,
-            receiver: None,
-            literals: &[],
-            chain: &[],
-            chain_before: &[],
-            mutable: false,
-            source: self.src.text(),
-            rendered: OnceCell::new(),
-            alias_words: self.alias_words,
-            words: OnceCell::new(),
-            word_index: &self.rules.word_index,
+            ..self.blank_node(NodeKind::Fn)
         };
         let span = || {
             span_pair(
@@ -1203,20 +1166,11 @@ impl Walker<'_> {
         }
         let (name, mutable) = pattern_name(&pt.pat).unwrap_or_default();
         let node = Node {
-            kind: NodeKind::Param,
             name: if name.is_empty() { None } else { Some(&name) },
             ty: Some(&t),
-            path: None,
-            receiver: None,
-            literals: &[],
-            chain: &[],
-            chain_before: &[],
             mutable,
-            source: self.src.text(),
             rendered,
-            alias_words: self.alias_words,
-            words: OnceCell::new(),
-            word_index: &self.rules.word_index,
+            ..self.blank_node(NodeKind::Param)
         };
         let span = || {
             (
@@ -1263,20 +1217,9 @@ impl Walker<'_> {
                     .push((alias.to_string(), name.clone()));
             }
             let node = Node {
-                kind: NodeKind::Field,
                 name: Some(&name),
                 ty: Some(&t),
-                path: None,
-                receiver: None,
-                literals: &[],
-                chain: &[],
-                chain_before: &[],
-                mutable: false,
-                source: self.src.text(),
-                rendered: OnceCell::new(),
-                alias_words: self.alias_words,
-                words: OnceCell::new(),
-                word_index: &self.rules.word_index,
+                ..self.blank_node(NodeKind::Field)
             };
             let span = || {
                 let ty = byte_range(f.ty.span());
@@ -1325,20 +1268,9 @@ impl Walker<'_> {
             self.push_scope(ctx, None);
         }
         let node = Node {
-            kind: NodeKind::TypeAlias,
             name: Some(&name),
             ty: Some(&ty),
-            path: None,
-            receiver: None,
-            literals: &[],
-            chain: &[],
-            chain_before: &[],
-            mutable: false,
-            source: self.src.text(),
-            rendered: OnceCell::new(),
-            alias_words: self.alias_words,
-            words: OnceCell::new(),
-            word_index: &self.rules.word_index,
+            ..self.blank_node(NodeKind::TypeAlias)
         };
         let span = || span_pair(t.type_token.span, t.semi_token.span, None);
         self.offer(
@@ -1385,20 +1317,10 @@ impl Walker<'_> {
         let scope = self.push_scope(ctx, None);
         self.items.push(self_name.clone());
         let node = Node {
-            kind: NodeKind::Impl,
             name: Some(&self_name),
             ty: Some(&self_ty),
             path: trait_path.as_ref(),
-            receiver: None,
-            literals: &[],
-            chain: &[],
-            chain_before: &[],
-            mutable: false,
-            source: self.src.text(),
-            rendered: OnceCell::new(),
-            alias_words: self.alias_words,
-            words: OnceCell::new(),
-            word_index: &self.rules.word_index,
+            ..self.blank_node(NodeKind::Impl)
         };
         let span = || {
             (
@@ -1473,20 +1395,10 @@ impl Walker<'_> {
             self.note_type_usage(t);
         }
         let node = Node {
-            kind: NodeKind::Let,
             name: Some(&name),
             ty: ty.as_ref(),
-            path: None,
-            receiver: None,
-            literals: &[],
-            chain: &[],
-            chain_before: &[],
             mutable,
-            source: self.src.text(),
-            rendered: OnceCell::new(),
-            alias_words: self.alias_words,
-            words: OnceCell::new(),
-            word_index: &self.rules.word_index,
+            ..self.blank_node(NodeKind::Let)
         };
         let span = || span_pair(l.let_token.span, l.semi_token.span, Some(l.pat.span()));
         self.offer(
