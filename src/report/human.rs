@@ -12,7 +12,7 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{CHECKLIST, FileError, Finding, Outcome};
+use super::{CHECKLIST, FileError, Finding, Outcome, plural, summary_parts};
 use crate::rules::compile::RuleSet;
 use crate::rules::model::Severity;
 use crate::source::SourceText;
@@ -278,30 +278,8 @@ fn summary(outcome: &Outcome, rules: &RuleSet, opts: &HumanOptions, out: &mut St
             plural(beyond.len(), "finding")
         );
     }
-    let count = |s: Severity| outcome.findings.iter().filter(|f| f.severity == s).count();
-    let _ = write!(
-        out,
-        "\n{} ({}, {}, {}) in {}",
-        plural(outcome.findings.len(), "finding"),
-        plural(count(Severity::Error), "error"),
-        plural(count(Severity::Warning), "warning"),
-        count(Severity::Info).to_string() + " info",
-        plural(outcome.files, "file"),
-    );
-    if outcome.baselined > 0 {
-        let _ = write!(
-            out,
-            "; {} in the baseline not shown",
-            plural(outcome.baselined, "finding")
-        );
-    }
-    if !outcome.errors.is_empty() {
-        let _ = write!(
-            out,
-            "; {} could not be linted",
-            plural(outcome.errors.len(), "file")
-        );
-    }
+    let (head, rest) = summary_parts(outcome);
+    let _ = write!(out, "\n{head} {rest}");
     let _ = writeln!(out);
     if outcome.findings.is_empty() && outcome.errors.is_empty() && outcome.files > 0 {
         let _ = writeln!(
@@ -309,13 +287,5 @@ fn summary(outcome: &Outcome, rules: &RuleSet, opts: &HumanOptions, out: &mut St
             "No in-process state found by the {} rules.",
             rules.rules.len()
         );
-    }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }

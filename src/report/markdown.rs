@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{CHECKLIST, FileError, Finding, Outcome};
+use super::{CHECKLIST, FileError, Finding, Outcome, plural, summary_parts};
 use crate::rules::compile::RuleSet;
 use crate::rules::model::Severity;
 
@@ -22,31 +22,8 @@ pub fn render(outcome: &Outcome, rules: &RuleSet) -> String {
 }
 
 fn totals(outcome: &Outcome) -> String {
-    let count = |s: Severity| outcome.findings.iter().filter(|f| f.severity == s).count();
-    let mut line = format!(
-        "**{}** ({}, {}, {} info) in {}",
-        plural(outcome.findings.len(), "finding"),
-        plural(count(Severity::Error), "error"),
-        plural(count(Severity::Warning), "warning"),
-        count(Severity::Info),
-        plural(outcome.files, "file"),
-    );
-    if outcome.baselined > 0 {
-        let _ = write!(
-            line,
-            "; {} in the baseline not shown",
-            plural(outcome.baselined, "finding")
-        );
-    }
-    if !outcome.errors.is_empty() {
-        let _ = write!(
-            line,
-            "; {} could not be linted",
-            plural(outcome.errors.len(), "file")
-        );
-    }
-    line.push('.');
-    line
+    let (head, rest) = summary_parts(outcome);
+    format!("**{head}** {rest}.")
 }
 
 fn checklist(outcome: &Outcome, out: &mut String) {
@@ -148,14 +125,6 @@ fn errors(errors: &[FileError], out: &mut String) {
         );
     }
     out.push('\n');
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 /// A table cell: `|` would end the cell, even inside a code span.

@@ -129,3 +129,42 @@ pub const CHECKLIST: [&str; 6] = [
     "Scheduled tasks use distributed locking (only one instance runs the cron job)",
     "WebSocket connections use a pub/sub layer for cross-instance messaging",
 ];
+
+/// `n word` or `n words`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The run's one-line summary in two parts, so a format can emphasise the first:
+/// ("3 findings", "(1 error, 2 warnings, 0 info) in 12 files; 1 file could not be linted").
+pub fn summary_parts(outcome: &Outcome) -> (String, String) {
+    use std::fmt::Write;
+    let count = |s: Severity| outcome.findings.iter().filter(|f| f.severity == s).count();
+    let head = plural(outcome.findings.len(), "finding");
+    let mut rest = format!(
+        "({}, {}, {} info) in {}",
+        plural(count(Severity::Error), "error"),
+        plural(count(Severity::Warning), "warning"),
+        count(Severity::Info),
+        plural(outcome.files, "file"),
+    );
+    if outcome.baselined > 0 {
+        let _ = write!(
+            rest,
+            "; {} in the baseline not shown",
+            plural(outcome.baselined, "finding")
+        );
+    }
+    if !outcome.errors.is_empty() {
+        let _ = write!(
+            rest,
+            "; {} could not be linted",
+            plural(outcome.errors.len(), "file")
+        );
+    }
+    (head, rest)
+}
