@@ -15,7 +15,7 @@ use crate::syntax::types::{AliasDef, RenderedTy};
 use crate::workspace::discover::{CrateUnit, SourceFile};
 
 use super::fingerprint::fingerprint;
-use super::local_match::type_ok;
+use super::local_match::type_ok_either;
 
 /// The crate's facts with scopes numbered crate-wide.
 struct CrateIndex<'a> {
@@ -115,8 +115,10 @@ pub fn resolve_crate(
         let block = &rules.blocks[cand.block as usize];
         if let Some(ty) = &cand.deferred_type {
             let expanded = ty.expand_aliases(&aliases, 0);
-            let rendered = RenderedTy::new(&expanded, &|n: &str| rules.wrappers.contains(n));
-            if !type_ok(block, &rendered) {
+            let is_wrapper = |n: &str| rules.wrappers.contains(n);
+            let rendered = RenderedTy::new(&expanded, &is_wrapper);
+            let written = RenderedTy::new(ty, &is_wrapper);
+            if !type_ok_either(block, &written, &rendered) {
                 return None;
             }
         }

@@ -144,6 +144,24 @@ pub fn check(block: &Block, node: &Node, wrappers: &HashSet<String>) -> Outcome 
 }
 
 /// `type` matches (when given) and `not-type` does not.
+/// `type_ok` for a type that names a crate alias, given as written and with the aliases
+/// expanded: either spelling may match `type` (an alias's name says what a `u64` is:
+/// `HashSet<SocketId>`), and either spelling matching `not-type` excludes it.
+pub fn type_ok_either(block: &Block, written: &RenderedTy, expanded: &RenderedTy) -> bool {
+    if let Some(t) = &block.types
+        && !t.matches_rendered(written)
+        && !t.matches_rendered(expanded)
+    {
+        return false;
+    }
+    if let Some(t) = &block.not_types
+        && (t.matches_rendered(written) || t.matches_rendered(expanded))
+    {
+        return false;
+    }
+    true
+}
+
 pub fn type_ok(block: &Block, rendered: &RenderedTy) -> bool {
     if let Some(t) = &block.types
         && !t.matches_rendered(rendered)
