@@ -428,6 +428,27 @@ impl<'a> Walker<'a> {
         self.resolver.resolve_path(path)
     }
 
+    /// `PoolOptions::<Sqlite>::new` also as `sqlx::pool::PoolOptions<sqlx::Sqlite>::new`, so a
+    /// rule can tell a generic constructor's type arguments (the driver, the store) apart.
+    /// `None` when no segment has type arguments (nearly every call).
+    fn with_turbofish(&self, written: &syn::Path, resolved: &str) -> Option<String> {
+        let (at, args) = written.segments.iter().enumerate().find_map(|(i, seg)| {
+            matches!(seg.arguments, syn::PathArguments::AngleBracketed(_))
+                .then_some((i, &seg.arguments))
+        })?;
+        let tys = crate::syntax::types::generic_args(args, &self.resolver);
+        if tys.is_empty() {
+            return None;
+        }
+        let mut segs: Vec<String> = resolved.split("::").map(str::to_string).collect();
+        // Written segments line up with the resolved path's from the end (imports only change the front).
+        let from_end = written.segments.len() - 1 - at;
+        let index = segs.len().checked_sub(1 + from_end)?;
+        let rendered: Vec<String> = tys.iter().map(|t| t.rendered(true)).collect();
+        segs[index] = format!("{}<{}>", segs[index], rendered.join(","));
+        Some(segs.join("::"))
+    }
+
     // ---- contexts ------------------------------------------------------------------------
 
     fn cfg_contexts(&self, attrs: &[Attribute]) -> CtxSet {
@@ -730,7 +751,10 @@ impl<'a> Walker<'a> {
             self.visit_expr(a);
         }
         let Some(p) = path else { return };
-        let resolved = self.resolve_path(&p.path);
+        let mut resolved = self.resolve_path(&p.path);
+        if let Some(alt) = self.with_turbofish(&p.path, &resolved.path) {
+            resolved.alternatives.push(alt);
+        }
         self.note_call(&resolved.path);
         for alt in resolved.alternatives.clone() {
             self.note_call(&alt);
