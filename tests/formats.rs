@@ -607,3 +607,48 @@ fn markdown_mentions_findings_hidden_by_the_baseline() {
     );
     assert!(!run.stdout.contains("### Findings"));
 }
+
+/// A finding in a helper that a job calls points back at the job: `reached_from` in JSON, a
+/// related location in SARIF; a finding in the job's own fn has none.
+#[test]
+fn findings_reached_through_calls_name_the_fn_that_puts_them_in_context() {
+    let fixture = repo().join("fixtures/non-idempotent-job");
+    let report = json(&check(&fixture, &[], "json"));
+    let origin = |file: &str, line: u64| {
+        let f = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["file"].as_str().unwrap().ends_with(file) && f["line"] == line)
+            .unwrap_or_else(|| panic!("no finding at {file}:{line}: {report}"));
+        f.get("reached_from").cloned()
+    };
+    let charge = origin("src/billing.rs", 24).expect("billing.rs:24 is reached from the job");
+    assert_eq!(charge["function"], "ChargeMonthly::run");
+    assert_eq!(charge["line"], 15);
+    assert!(charge["file"].as_str().unwrap().ends_with("src/billing.rs"));
+    let welcome = origin("src/mail.rs", 5).expect("mail.rs:5 is reached from the job");
+    assert_eq!(welcome["function"], "send_welcome");
+    assert!(welcome["file"].as_str().unwrap().ends_with("src/main.rs"));
+    assert_eq!(
+        origin("src/main.rs", 17),
+        None,
+        "the job fn itself has no origin"
+    );
+
+    let sarif = json(&check(&fixture, &[], "sarif"));
+    assert_valid_sarif(&sarif);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let related: Vec<&Value> = results
+        .iter()
+        .filter_map(|r| r.get("relatedLocations"))
+        .collect();
+    assert_eq!(related.len(), 2, "{results:?}");
+    assert!(related.iter().any(|r| {
+        r[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("ChargeMonthly::run")
+            && r[0]["physicalLocation"]["region"]["startLine"] == 15
+    }));
+}

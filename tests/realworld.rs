@@ -55,6 +55,8 @@ struct Finding {
     krate: String,
     file: String,
     line: usize,
+    /// The job or handler fn the finding is reached from, when that is another fn.
+    reached_from: Option<(String, usize)>,
     rule: String,
     severity: String,
     message: String,
@@ -232,9 +234,19 @@ fn lint(set: &str, krate: &str, dir: &Path) -> Vec<Finding> {
             {
                 return None;
             }
-            let file = field("file").replace('\\', "/");
-            let file = file.strip_prefix(&prefix).unwrap_or(&file);
-            let file = file.strip_prefix("./").unwrap_or(file).to_string();
+            let relative = |file: &str| {
+                let file = file.replace('\\', "/");
+                let file = file.strip_prefix(&prefix).unwrap_or(&file);
+                file.strip_prefix("./").unwrap_or(file).to_string()
+            };
+            let file = relative(&field("file"));
+            // A finding in a helper points back at the job or handler that calls it.
+            let reached_from = f["reached_from"].as_object().map(|r| {
+                (
+                    relative(r["file"].as_str().unwrap_or_default()),
+                    r["line"].as_u64().unwrap_or_default() as usize,
+                )
+            });
             Some(Finding {
                 set: set.to_string(),
                 krate: krate.to_string(),
@@ -243,6 +255,7 @@ fn lint(set: &str, krate: &str, dir: &Path) -> Vec<Finding> {
                     .as_u64()
                     .unwrap_or_else(|| panic!("finding without numeric `line`: {f}"))
                     as usize,
+                reached_from,
                 rule,
                 severity,
                 message: field("message"),
@@ -255,10 +268,14 @@ fn near(finding: &Finding, label: &Label) -> bool {
     finding.set == label.set
         && finding.krate == label.krate
         && finding.rule == label.rule
-        && label
-            .places
-            .iter()
-            .any(|(file, line)| *file == finding.file && finding.line.abs_diff(*line) <= LINE_SLACK)
+        && label.places.iter().any(|(file, line)| {
+            let at = |f: &str, l: usize| f == file && l.abs_diff(*line) <= LINE_SLACK;
+            at(&finding.file, finding.line)
+                || finding
+                    .reached_from
+                    .as_ref()
+                    .is_some_and(|(f, l)| at(f, *l))
+        })
 }
 
 #[derive(Default, Clone, Copy)]

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::fault;
-use crate::report::Finding;
+use crate::report::{Finding, ReachedFrom};
 use crate::rules::compile::{CtxSet, RuleSet};
 use crate::rules::kinds::NodeKind;
 use crate::rules::template::Vars;
@@ -33,6 +33,9 @@ struct CrateIndex<'a> {
     is_fn: Vec<bool>,
     /// Who calls each scope (reverse of `edges`).
     callers: Vec<Vec<u32>>,
+    /// Contexts each scope has of its own (attributes, trait impls, registrations, enclosing
+    /// fns), before they are followed through calls.
+    own_contexts: Vec<CtxSet>,
 }
 
 /// Same-crate fns a callee name may be: `.name` (a method call) only methods, else by path
@@ -274,7 +277,8 @@ pub fn resolve_crate(
             continue;
         }
         let file = &unit.files[s.file];
-        let finding = make_finding(unit, file, s.cand, s.ctx, rules);
+        let mut finding = make_finding(unit, file, s.cand, s.ctx, rules);
+        finding.reached_from = reached_from(&index, files, unit, rules, &s);
         if let Some(facts) = facts_of.get(&s.file)
             && let Some(i) = suppressing(facts, &finding)
         {
@@ -357,6 +361,7 @@ fn report_suppressions(
                 snippet: snippet.clone(),
                 crate_name: unit.name.clone(),
                 context: None,
+                reached_from: None,
                 path: file.path.clone(),
                 byte_start: s.bytes.start,
                 byte_end: s.bytes.end,
@@ -462,6 +467,40 @@ fn drop_superseded<'c>(survivors: Vec<Survivor<'c>>, rules: &RuleSet) -> Vec<Sur
         .collect()
 }
 
+/// For a finding that holds only in a context (`inside = ["job"]`) its fn has through calls:
+/// the fn that has it of its own.
+fn reached_from(
+    index: &CrateIndex,
+    files: &[(usize, FileFacts)],
+    unit: &CrateUnit,
+    rules: &RuleSet,
+    s: &Survivor,
+) -> Option<ReachedFrom> {
+    let block = &rules.blocks[s.cand.block as usize];
+    let mask = block.inside & s.ctx;
+    if mask == 0 {
+        return None;
+    }
+    let hops = rules
+        .contexts
+        .iter()
+        .enumerate()
+        .filter(|(bit, _)| mask & (1 << bit) != 0)
+        .map(|(_, c)| c.follow_calls)
+        .max()
+        .unwrap_or(0);
+    let fi = files.iter().position(|(i, _)| *i == s.file)?;
+    let origin = index.context_origin(index.offsets[fi] + s.cand.scope, mask, hops)?;
+    let ofi = index.file_of(origin);
+    let (unit_file, facts) = &files[ofi];
+    let scope = &facts.scopes[(origin - index.offsets[ofi]) as usize];
+    Some(ReachedFrom {
+        file: unit.files[*unit_file].display.clone(),
+        line: scope.line,
+        function: scope.fn_name.as_deref().unwrap_or_default().to_string(),
+    })
+}
+
 fn make_finding(
     unit: &CrateUnit,
     file: &SourceFile,
@@ -499,6 +538,7 @@ fn make_finding(
         snippet: cand.snippet.to_string(),
         crate_name: unit.name.clone(),
         context,
+        reached_from: None,
         fingerprint: fingerprint(&meta.id, &file.rel, &cand.item, &cand.snippet),
         path: file.path.clone(),
         byte_start: cand.loc.start,
@@ -670,8 +710,10 @@ fn build_index<'a>(
         method_table,
         is_fn,
         callers,
+        own_contexts: Vec::new(),
     };
     index.inherit_contexts();
+    index.own_contexts = index.contexts.clone();
     index.propagate_contexts(rules);
     index.inherit_contexts();
     index
@@ -722,6 +764,43 @@ impl<'a> CrateIndex<'a> {
                 frontier = next;
             }
         }
+    }
+
+    /// The nearest fn that has a context of `mask` of its own and calls (within `hops` calls)
+    /// the fn `scope` is in; `None` when that fn has it itself. Breadth first: the shortest
+    /// call path wins.
+    fn context_origin(&self, scope: u32, mask: CtxSet, hops: u8) -> Option<u32> {
+        let start = self.enclosing_fn(scope);
+        if self.own_contexts[start as usize] & mask != 0 {
+            return None;
+        }
+        let mut seen: HashSet<u32> = HashSet::from([start]);
+        let mut frontier = vec![start];
+        for _ in 0..hops {
+            let mut next = Vec::new();
+            for s in frontier {
+                for &c in &self.callers[s as usize] {
+                    let f = self.enclosing_fn(c);
+                    if !seen.insert(f) {
+                        continue;
+                    }
+                    if self.own_contexts[f as usize] & mask != 0 {
+                        return Some(f);
+                    }
+                    next.push(f);
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+        None
+    }
+
+    /// The file (position in the crate's file list) a crate-wide scope id belongs to.
+    fn file_of(&self, scope: u32) -> usize {
+        self.offsets.partition_point(|&o| o <= scope) - 1
     }
 
     /// The nearest enclosing fn of a scope (or the scope itself outside fns).

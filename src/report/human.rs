@@ -126,7 +126,13 @@ impl Diagnostic for FindingReport<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.source?;
         let f = self.finding;
-        let label = f.context.as_ref().map(|c| format!("in {c} code"));
+        let label = f.context.as_ref().map(|c| match &f.reached_from {
+            Some(r) => format!(
+                "in {c} code: reached from `{}` ({}:{})",
+                r.function, r.file, r.line
+            ),
+            None => format!("in {c} code"),
+        });
         let len = (f.byte_end.saturating_sub(f.byte_start)) as usize;
         Some(Box::new(std::iter::once(
             LabeledSpan::new_primary_with_span(label, (f.byte_start as usize, len)),

@@ -30,6 +30,10 @@ pub struct Finding {
     #[serde(rename = "crate")]
     pub crate_name: String,
     pub context: Option<String>,
+    /// The fn that puts the finding in its context when that is not the fn it is in (a job's
+    /// `run` calling the helper that POSTs), so the report can point at both.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reached_from: Option<ReachedFrom>,
     pub fingerprint: String,
     /// Where to read the source again for the human report.
     #[serde(skip)]
@@ -38,6 +42,14 @@ pub struct Finding {
     pub byte_start: u32,
     #[serde(skip)]
     pub byte_end: u32,
+}
+
+/// Where the context of a finding comes from: `file:line`, the fn declared there.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ReachedFrom {
+    pub file: String,
+    pub line: u32,
+    pub function: String,
 }
 
 /// A file (or path) that could not be linted, and why.

@@ -112,7 +112,18 @@ struct SarifResult {
     level: &'static str,
     message: Text,
     locations: [Location; 1],
+    /// The job or handler fn that puts the finding in its context, when that is another fn.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
     partial_fingerprints: BTreeMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: u32,
+    physical_location: PhysicalLocation,
+    message: Text,
 }
 
 #[derive(Serialize)]
@@ -248,6 +259,32 @@ fn result(f: &Finding, rules: &RuleSet) -> SarifResult {
                 }),
             },
         }],
+        related_locations: f
+            .reached_from
+            .iter()
+            .map(|r| RelatedLocation {
+                id: 1,
+                physical_location: PhysicalLocation {
+                    artifact_location: artifact(&r.file),
+                    region: Some(Region {
+                        start_line: r.line.max(1),
+                        start_column: 1,
+                        end_line: None,
+                        end_column: None,
+                    }),
+                },
+                message: Text {
+                    text: format!(
+                        "reached from `{}`{}",
+                        r.function,
+                        f.context
+                            .as_ref()
+                            .map(|c| format!(" ({c} code)"))
+                            .unwrap_or_default()
+                    ),
+                },
+            })
+            .collect(),
         partial_fingerprints: fingerprints,
     }
 }

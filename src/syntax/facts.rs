@@ -51,6 +51,8 @@ pub struct ScopeFact {
     pub fn_name: Option<Box<str>>,
     /// For fns: it takes `self`, so `x.name()` may call it (a free fn cannot be).
     pub is_method: bool,
+    /// For fns: the line of its name (where a finding reached through it points back to).
+    pub line: u32,
     pub contexts: CtxSet,
     /// Interned callee names (see `FileFacts::names`).
     pub callees: Vec<u32>,

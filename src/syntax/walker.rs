@@ -1126,6 +1126,8 @@ impl<'a> Walker<'a> {
         }
         let scope = self.push_scope(ctx, Some(&key));
         self.facts.scopes[scope as usize].is_method = sig.receiver().is_some();
+        self.facts.scopes[scope as usize].line =
+            self.src.location(byte_range(sig.ident.span())).line;
         for p in &params {
             if let Some(name) = single_local_name(&p.ty)
                 && self.alias_words.contains_key(name)
