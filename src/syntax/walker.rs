@@ -1000,11 +1000,10 @@ impl<'a> Walker<'a> {
         expr: &Expr,
         mutable: bool,
     ) {
+        // The initializer gets a scope of its own: `calls` on a static asks what *its*
+        // initializer calls, not what the other items of the module do.
         let ctx = self.cfg_contexts(attrs);
-        let pushed = ctx != 0;
-        if pushed {
-            self.push_scope(ctx, None);
-        }
+        let scope = self.push_scope(ctx, None);
         self.offer_attributes(attrs);
         let mut t = Ty::from_syn(ty, &self.resolver);
         if matches!(t, Ty::Infer) {
@@ -1026,14 +1025,15 @@ impl<'a> Walker<'a> {
                 span,
                 owner: None,
                 via_alias: single_local_name(&t),
-                roots: None,
+                roots: Some(Roots {
+                    scopes: vec![scope],
+                    callees: Vec::new(),
+                }),
             },
         );
         self.visit_expr(expr);
         self.items.pop();
-        if pushed {
-            self.pop_scope();
-        }
+        self.pop_scope();
     }
 
     fn offer_attributes(&mut self, attrs: &[Attribute]) {
