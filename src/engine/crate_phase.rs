@@ -494,10 +494,12 @@ fn reached_from(
     let ofi = index.file_of(origin);
     let (unit_file, facts) = &files[ofi];
     let scope = &facts.scopes[(origin - index.offsets[ofi]) as usize];
+    // Only a named fn is worth pointing at (not a closure registered outside any fn).
+    let function = scope.fn_name.as_deref()?;
     Some(ReachedFrom {
         file: unit.files[*unit_file].display.clone(),
         line: scope.line,
-        function: scope.fn_name.as_deref().unwrap_or_default().to_string(),
+        function: function.to_string(),
     })
 }
 
