@@ -917,8 +917,11 @@ impl<'a> Walker<'a> {
             "lazy_static" => {
                 if let Some(statics) = macros::parse_lazy_static(mac.tokens.clone()) {
                     for s in statics {
+                        // `#[cfg(test)] thread_local! { .. }`: the macro's attributes apply
+                        // to every static it declares.
+                        let attrs: Vec<Attribute> = attrs.iter().chain(&s.attrs).cloned().collect();
                         self.handle_static(
-                            &s.attrs,
+                            &attrs,
                             s.static_token.span,
                             &s.ident,
                             &s.ty,
@@ -931,8 +934,11 @@ impl<'a> Walker<'a> {
             "thread_local" => {
                 if let Some(statics) = macros::parse_thread_local(mac.tokens.clone()) {
                     for s in statics {
+                        // `#[cfg(test)] thread_local! { .. }`: the macro's attributes apply
+                        // to every static it declares.
+                        let attrs: Vec<Attribute> = attrs.iter().chain(&s.attrs).cloned().collect();
                         self.handle_static(
-                            &s.attrs,
+                            &attrs,
                             s.static_token.span,
                             &s.ident,
                             &s.ty,
