@@ -143,7 +143,6 @@ pub fn check(block: &Block, node: &Node, wrappers: &HashSet<String>) -> Outcome 
     Outcome::Yes { deferred_type }
 }
 
-/// `type` matches (when given) and `not-type` does not.
 /// `type_ok` for a type that names a crate alias, given as written and with the aliases
 /// expanded: either spelling may match `type` (an alias's name says what a `u64` is:
 /// `HashSet<SocketId>`), and either spelling matching `not-type` excludes it.
@@ -162,6 +161,7 @@ pub fn type_ok_either(block: &Block, written: &RenderedTy, expanded: &RenderedTy
     true
 }
 
+/// `type` matches (when given) and `not-type` does not.
 pub fn type_ok(block: &Block, rendered: &RenderedTy) -> bool {
     if let Some(t) = &block.types
         && !t.matches_rendered(rendered)
