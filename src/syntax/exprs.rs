@@ -35,7 +35,11 @@ pub fn pattern_name(pat: &Pat) -> Option<(String, bool)> {
 
 /// String values an argument carries: literals, `&"..."`, `"..".to_string()`, a `const` of
 /// this file, or the literal inside `format!`/`concat!`/`indoc!`.
-pub fn string_values(arg: &Expr, consts: &HashMap<String, String>, out: &mut Vec<String>) {
+pub fn string_values<S: std::hash::BuildHasher>(
+    arg: &Expr,
+    consts: &HashMap<String, String, S>,
+    out: &mut Vec<String>,
+) {
     match strip(arg) {
         Expr::Lit(l) => {
             if let syn::Lit::Str(s) = &l.lit {

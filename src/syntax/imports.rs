@@ -6,7 +6,7 @@
 //! `use std::fs as disk;` into `std::fs::write`, and to know that a local `fn write` is not
 //! `std::fs::write` even when `use std::fs::*;` is in scope (local items shadow glob imports).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -279,7 +279,7 @@ impl Resolver {
         Resolver {
             externs,
             scopes: Vec::new(),
-            modules: HashMap::new(),
+            modules: HashMap::default(),
             self_type: None,
         }
     }
@@ -509,7 +509,7 @@ mod tests {
         let file: syn::File = syn::parse_str(src).unwrap();
         let externs = Arc::new(ExternNames {
             crates: deps.iter().map(|s| s.to_string()).collect(),
-            renames: HashMap::new(),
+            renames: HashMap::default(),
         });
         let scope = ImportScope::collect(&file.items, "crate::svc", &externs);
         let mut r = Resolver::new(externs);

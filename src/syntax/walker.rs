@@ -3,8 +3,8 @@
 //! calls, and offers every node to the rule blocks of its kind; nodes that pass what can be
 //! decided here become candidates for the crate-level step.
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::OnceCell;
-use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -66,19 +66,19 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
         },
         scope_stack: Vec::new(),
         items: Vec::new(),
-        consts: HashMap::new(),
-        name_ids: HashMap::new(),
+        consts: HashMap::default(),
+        name_ids: HashMap::default(),
         fn_name_file_ok,
         matches: Vec::new(),
         block_buf: Vec::new(),
-        call_cache: HashMap::new(),
+        call_cache: HashMap::default(),
         call_buf: String::new(),
         impl_self: None,
         alias_words: input.alias_words,
         record_items: input.record_items,
         blocks_enabled: input.blocks_enabled,
-        bound: HashSet::new(),
-        local_types: HashMap::new(),
+        bound: HashSet::default(),
+        local_types: HashMap::default(),
     };
     let module = ImportScope::collect(&file.items, &input.module_path, &input.externs);
     w.note_usage_of_scope(&module);
@@ -143,13 +143,13 @@ impl Param<'_> {
         })
     }
 
-    fn rendered(&self, wrappers: &HashSet<String>) -> &RenderedTy {
+    fn rendered(&self, wrappers: &std::collections::HashSet<String>) -> &RenderedTy {
         self.rendered
             .get_or_init(|| RenderedTy::new(&self.ty, &|n: &str| wrappers.contains(n)))
     }
 }
 
-fn wrappers_of(rules: &RuleSet) -> &HashSet<String> {
+fn wrappers_of(rules: &RuleSet) -> &std::collections::HashSet<String> {
     &rules.wrappers
 }
 

@@ -276,7 +276,11 @@ impl Discovery {
         let package = m.package.clone().unwrap_or_default();
         let externs = ExternNames {
             crates: package.all_dependency_names.iter().cloned().collect(),
-            renames: package.renames.clone(),
+            renames: package
+                .renames
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         };
         let name = if package.name.is_empty() {
             dir_name(root)
