@@ -373,14 +373,25 @@ pub struct Context {
 
 /// Conditions on what a scope (and the same-crate functions it calls) does: compiled into
 /// combined sets so each call or string in a file is tested once against all of them.
+/// `db.*`, `*_repo.load`: a call glob naming the receiver of a method (not `.name`, not a path).
+fn is_receiver_form(glob: &str) -> bool {
+    !glob.starts_with('.') && !glob.contains("::") && glob.contains('.')
+}
+
 #[derive(Default)]
 pub struct Predicates {
     pub count: usize,
     /// Some call glob names an arity (`.subscribe(1)`): method calls are also offered as
     /// `.name(N)` with N their number of arguments.
     pub with_arity: bool,
+    /// Some call glob names a method by its receiver (`db.*`): method calls are also noted
+    /// as `receiver.name`, the receiver's last name (`self.db.load()` is `db.load`).
+    pub with_receiver: bool,
     pub calls: Option<GlobSet>,
     pub call_owner: Vec<usize>,
+    /// Per call glob: it is written in the receiver form (`db.*`). Only those globs are
+    /// matched against `receiver.name`, so `*heartbeat*` is not met by `heartbeats.len()`.
+    pub receiver_form: Vec<bool>,
     pub loop_calls: Option<GlobSet>,
     pub loop_owner: Vec<usize>,
     pub strings: Option<RegexSet>,
@@ -803,11 +814,13 @@ impl PredicateBuilder {
         let mut p = Predicates {
             count: self.count,
             with_arity: self.calls.iter().any(|(g, _)| g.glob().ends_with(')')),
+            with_receiver: self.calls.iter().any(|(g, _)| is_receiver_form(g.glob())),
             ..Default::default()
         };
         if !self.calls.is_empty() {
             let mut b = GlobSetBuilder::new();
             for (g, owner) in self.calls {
+                p.receiver_form.push(is_receiver_form(g.glob()));
                 b.add(g);
                 p.call_owner.push(owner);
             }

@@ -394,6 +394,42 @@ impl<'a> Walker<'a> {
         self.call_buf = buf;
     }
 
+    /// `db.load` for `self.db.load()`, `state.db.load()` or `db.load()`: what the receiver is
+    /// called often says what it is (a database handle behind a trait object).
+    fn note_receiver_call(&mut self, receiver: &Expr, method: &str) {
+        let name = match receiver {
+            Expr::Field(f) => match &f.member {
+                syn::Member::Named(ident) => ident.to_string(),
+                syn::Member::Unnamed(_) => return,
+            },
+            Expr::Path(p) => match p.path.segments.last() {
+                Some(seg) if p.path.segments.len() == 1 => seg.ident.to_string(),
+                _ => return,
+            },
+            _ => return,
+        };
+        let Some(set) = &self.rules.predicates.calls else {
+            return;
+        };
+        let mut buf = std::mem::take(&mut self.call_buf);
+        buf.clear();
+        buf.push_str(&name);
+        buf.push('.');
+        buf.push_str(method);
+        set.matches_into(&buf, &mut self.matches);
+        self.call_buf = buf;
+        let predicates = &self.rules.predicates;
+        let owners: Vec<usize> = self
+            .matches
+            .iter()
+            .filter(|&&i| predicates.receiver_form[i])
+            .map(|&i| predicates.call_owner[i])
+            .collect();
+        for o in owners {
+            self.hit(o);
+        }
+    }
+
     fn note_loop_call(&mut self, rendered: &str) {
         if let Some(set) = &self.rules.predicates.loop_calls {
             set.matches_into(rendered, &mut self.matches);
@@ -846,6 +882,9 @@ impl<'a> Walker<'a> {
             }
             let name = &chain[i].name;
             self.note_method_call(name, links[i].args.len());
+            if i == 0 && self.rules.predicates.with_receiver {
+                self.note_receiver_call(root, name);
+            }
             self.add_method_callee(name);
             let blocks = self.blocks_for(NodeKind::Method, Some(name), None);
             let mut node = Node {
