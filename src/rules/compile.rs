@@ -371,13 +371,13 @@ pub struct Context {
     pub files: Option<GlobSet>,
 }
 
-/// Conditions on what a scope (and the same-crate functions it calls) does: compiled into
-/// combined sets so each call or string in a file is tested once against all of them.
 /// `db.*`, `*_repo.load`: a call glob naming the receiver of a method (not `.name`, not a path).
 fn is_receiver_form(glob: &str) -> bool {
     !glob.starts_with('.') && !glob.contains("::") && glob.contains('.')
 }
 
+/// Conditions on what a scope (and the same-crate functions it calls) does: compiled into
+/// combined sets so each call or string in a file is tested once against all of them.
 #[derive(Default)]
 pub struct Predicates {
     pub count: usize,

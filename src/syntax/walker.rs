@@ -24,7 +24,7 @@ use super::cfg::{never_compiled, requires_cfg};
 use super::exprs::{infer_type, pattern_name, string_values, strip};
 use super::facts::{Candidate, FileFacts, Roots, ScopeFact};
 use super::imports::{ExternNames, ImportScope, ResolvedPath, Resolver};
-use super::macros::{self, MacroBody};
+use super::macros::{self, MacroBody, MacroStatic};
 use super::types::{AliasDef, RenderedTy, Ty, TypeWords};
 
 /// What the walker needs to know about the file besides its text.
@@ -397,14 +397,14 @@ impl<'a> Walker<'a> {
     /// `db.load` for `self.db.load()`, `state.db.load()` or `db.load()`: what the receiver is
     /// called often says what it is (a database handle behind a trait object).
     fn note_receiver_call(&mut self, receiver: &Expr, method: &str) {
-        let name = match receiver {
+        let ident = match receiver {
             Expr::Field(f) => match &f.member {
-                syn::Member::Named(ident) => ident.to_string(),
+                syn::Member::Named(ident) => ident,
                 syn::Member::Unnamed(_) => return,
             },
-            Expr::Path(p) => match p.path.segments.last() {
-                Some(seg) if p.path.segments.len() == 1 => seg.ident.to_string(),
-                _ => return,
+            Expr::Path(p) => match p.path.get_ident() {
+                Some(ident) => ident,
+                None => return,
             },
             _ => return,
         };
@@ -413,8 +413,10 @@ impl<'a> Walker<'a> {
         };
         let mut buf = std::mem::take(&mut self.call_buf);
         buf.clear();
-        buf.push_str(&name);
-        buf.push('.');
+        {
+            use std::fmt::Write;
+            let _ = write!(buf, "{ident}.");
+        }
         buf.push_str(method);
         set.matches_into(&buf, &mut self.matches);
         self.call_buf = buf;
@@ -955,36 +957,12 @@ impl<'a> Walker<'a> {
         match name.as_str() {
             "lazy_static" => {
                 if let Some(statics) = macros::parse_lazy_static(mac.tokens.clone()) {
-                    for s in statics {
-                        // `#[cfg(test)] thread_local! { .. }`: the macro's attributes apply
-                        // to every static it declares.
-                        let attrs: Vec<Attribute> = attrs.iter().chain(&s.attrs).cloned().collect();
-                        self.handle_static(
-                            &attrs,
-                            s.static_token.span,
-                            &s.ident,
-                            &s.ty,
-                            &s.expr,
-                            false,
-                        );
-                    }
+                    self.handle_macro_statics(attrs, &statics);
                 }
             }
             "thread_local" => {
                 if let Some(statics) = macros::parse_thread_local(mac.tokens.clone()) {
-                    for s in statics {
-                        // `#[cfg(test)] thread_local! { .. }`: the macro's attributes apply
-                        // to every static it declares.
-                        let attrs: Vec<Attribute> = attrs.iter().chain(&s.attrs).cloned().collect();
-                        self.handle_static(
-                            &attrs,
-                            s.static_token.span,
-                            &s.ident,
-                            &s.ty,
-                            &s.expr,
-                            false,
-                        );
-                    }
+                    self.handle_macro_statics(attrs, &statics);
                 }
             }
             "select" => {
@@ -1079,6 +1057,15 @@ impl<'a> Walker<'a> {
         self.visit_expr(expr);
         self.items.pop();
         self.pop_scope();
+    }
+
+    /// The statics of `lazy_static!` / `thread_local!`. The macro's own attributes apply to
+    /// every static it declares (`#[cfg(test)] thread_local! { .. }`).
+    fn handle_macro_statics(&mut self, macro_attrs: &[Attribute], statics: &[MacroStatic]) {
+        for s in statics {
+            let attrs: Vec<Attribute> = macro_attrs.iter().chain(&s.attrs).cloned().collect();
+            self.handle_static(&attrs, s.static_token.span, &s.ident, &s.ty, &s.expr, false);
+        }
     }
 
     fn offer_attributes(&mut self, attrs: &[Attribute]) {
