@@ -9,30 +9,32 @@ use crate::fault;
 use crate::report::{Finding, ReachedFrom};
 use crate::rules::compile::{CtxSet, RuleSet};
 use crate::rules::kinds::NodeKind;
+use crate::rules::model::Severity;
 use crate::rules::template::Vars;
 use crate::syntax::facts::{Candidate, FileFacts, Roots};
 use crate::syntax::types::{AliasDef, RenderedTy};
 use crate::workspace::discover::{CrateUnit, SourceFile};
 
+use super::across::Export;
 use super::fingerprint::fingerprint;
 use super::local_match::type_ok_either;
 
 /// The crate's facts with scopes numbered crate-wide.
-struct CrateIndex<'a> {
+pub(super) struct CrateIndex<'a> {
     /// Per file: offset of its first scope in the crate-wide numbering.
-    offsets: Vec<u32>,
-    parent: Vec<Option<u32>>,
+    pub(super) offsets: Vec<u32>,
+    pub(super) parent: Vec<Option<u32>>,
     children: Vec<Vec<u32>>,
     hits: Vec<&'a [u16]>,
     /// Crate-wide fn scopes each scope may call.
     edges: Vec<Vec<u32>>,
-    contexts: Vec<CtxSet>,
+    pub(super) contexts: Vec<CtxSet>,
     fn_table: HashMap<&'a str, Vec<u32>>,
     /// Fns taking `self`, by bare name: what a method call `.name` may reach.
     method_table: HashMap<&'a str, Vec<u32>>,
     is_fn: Vec<bool>,
     /// Who calls each scope (reverse of `edges`).
-    callers: Vec<Vec<u32>>,
+    pub(super) callers: Vec<Vec<u32>>,
     /// Contexts each scope has of its own (attributes, trait impls, registrations, enclosing
     /// fns), before they are followed through calls.
     own_contexts: Vec<CtxSet>,
@@ -68,18 +70,37 @@ pub fn dependencies(unit: &CrateUnit) -> HashSet<&str> {
 /// A rule that panicked on a candidate: (file index in the crate, rule index, panic message).
 pub type Fault = (usize, usize, String);
 
-/// Findings of one crate, and the rules that crashed while judging its candidates.
+/// (file, suppression, rule) that suppressed something.
+pub type UsedSuppressions = HashSet<(usize, usize, String)>;
+
+/// What judging one crate gives.
+#[derive(Default)]
+pub struct CrateResult {
+    pub findings: Vec<Finding>,
+    /// Rules that crashed while judging its candidates.
+    pub faults: Vec<Fault>,
+    /// Where other crates of the run reach what it reports (when asked for).
+    pub exports: Vec<Export>,
+    /// Suppressions used so far, when their report waits for the crate's cross-crate findings.
+    pub used: UsedSuppressions,
+}
+
+/// Findings of one crate. With `want_exports`, also the fns and messages through which other
+/// crates reach its `across-crates` findings; with `defer_suppressions`, unused suppressions
+/// are left for `across::resolve_foreign_calls`, which may still use some.
 pub fn resolve_crate(
     unit: &CrateUnit,
     files: &[(usize, FileFacts)],
     rules: &RuleSet,
-) -> (Vec<Finding>, Vec<Fault>) {
+    want_exports: bool,
+    defer_suppressions: bool,
+) -> CrateResult {
     let mut faults: Vec<Fault> = Vec::new();
     if files
         .iter()
         .all(|(_, f)| f.candidates.is_empty() && f.suppressions.is_empty())
     {
-        return (Vec::new(), faults);
+        return CrateResult::default();
     }
     let aliases = collect_aliases(files);
     let index = build_index(files, rules, &aliases);
@@ -262,8 +283,9 @@ pub fn resolve_crate(
     let mut findings = Vec::new();
     let mut seen: HashSet<(usize, usize, u32, u32)> = HashSet::new();
     let facts_of: HashMap<usize, &FileFacts> = files.iter().map(|(i, f)| (*i, f)).collect();
-    // (file, suppression, rule) that suppressed something.
-    let mut used: HashSet<(usize, usize, String)> = HashSet::new();
+    let mut used: UsedSuppressions = HashSet::new();
+    // Reported findings other crates may reach: (file position, candidate, finding index).
+    let mut exportable: Vec<(usize, &Candidate, usize)> = Vec::new();
     for s in survivors {
         let block = &rules.blocks[s.cand.block as usize];
         if let Some(a) = s.cand.via_alias.as_deref()
@@ -285,18 +307,35 @@ pub fn resolve_crate(
             used.insert((s.file, i, finding.rule.clone()));
             continue;
         }
+        if want_exports
+            && rules.rules[block.rule].across_crates
+            && finding.severity >= Severity::Warning
+            && let Some(fi) = files.iter().position(|(i, _)| *i == s.file)
+        {
+            exportable.push((fi, s.cand, findings.len()));
+        }
         findings.push(finding);
     }
-    if rules.is_enabled("unused-suppression") {
+    let exports = if exportable.is_empty() {
+        Vec::new()
+    } else {
+        super::across::exports(&index, files, rules, &exportable, &findings)
+    };
+    if rules.is_enabled("unused-suppression") && !defer_suppressions {
         for (file_idx, facts) in files {
             report_suppressions(unit, *file_idx, facts, &used, rules, &mut findings);
         }
     }
-    (findings, faults)
+    CrateResult {
+        findings,
+        faults,
+        exports,
+        used,
+    }
 }
 
 /// The suppression (index) that covers this finding, if any.
-fn suppressing(facts: &FileFacts, f: &Finding) -> Option<usize> {
+pub(super) fn suppressing(facts: &FileFacts, f: &Finding) -> Option<usize> {
     facts
         .suppressions
         .iter()
@@ -305,11 +344,11 @@ fn suppressing(facts: &FileFacts, f: &Finding) -> Option<usize> {
 
 /// Suppressions that are malformed, have no reason, name unknown rules or suppress nothing
 /// are findings of `unused-suppression` (as ruff reports an unused `noqa`).
-fn report_suppressions(
+pub(super) fn report_suppressions(
     unit: &CrateUnit,
     file_idx: usize,
     facts: &FileFacts,
-    used: &HashSet<(usize, usize, String)>,
+    used: &UsedSuppressions,
     rules: &RuleSet,
     out: &mut Vec<Finding>,
 ) {
@@ -550,7 +589,7 @@ fn make_finding(
 
 /// The context a finding is reported in: the first (in definition order) that is not
 /// excluded by default.
-fn primary_context(ctx: CtxSet, rules: &RuleSet) -> Option<String> {
+pub(super) fn primary_context(ctx: CtxSet, rules: &RuleSet) -> Option<String> {
     rules
         .contexts
         .iter()
@@ -583,7 +622,7 @@ fn alias_param_contexts(
     set
 }
 
-fn collect_aliases(files: &[(usize, FileFacts)]) -> HashMap<String, AliasDef> {
+pub(super) fn collect_aliases(files: &[(usize, FileFacts)]) -> HashMap<String, AliasDef> {
     let mut out = HashMap::new();
     for (_, f) in files {
         for (name, def) in &f.aliases {
@@ -623,7 +662,7 @@ fn app_state_names(files: &[(usize, FileFacts)]) -> HashSet<String> {
     names
 }
 
-fn build_index<'a>(
+pub(super) fn build_index<'a>(
     files: &'a [(usize, FileFacts)],
     rules: &RuleSet,
     aliases: &HashMap<String, AliasDef>,
@@ -801,12 +840,12 @@ impl<'a> CrateIndex<'a> {
     }
 
     /// The file (position in the crate's file list) a crate-wide scope id belongs to.
-    fn file_of(&self, scope: u32) -> usize {
+    pub(super) fn file_of(&self, scope: u32) -> usize {
         self.offsets.partition_point(|&o| o <= scope) - 1
     }
 
     /// The nearest enclosing fn of a scope (or the scope itself outside fns).
-    fn enclosing_fn(&self, mut scope: u32) -> u32 {
+    pub(super) fn enclosing_fn(&self, mut scope: u32) -> u32 {
         let start = scope;
         loop {
             if self.is_fn[scope as usize] {
@@ -863,7 +902,7 @@ impl<'a> CrateIndex<'a> {
 
     /// Is `predicate` satisfied in the roots, their nested closures, or same-crate fns they
     /// call, at most `hops` calls away?
-    fn reaches(&self, roots: &[u32], predicate: u16, hops: u8) -> bool {
+    pub(super) fn reaches(&self, roots: &[u32], predicate: u16, hops: u8) -> bool {
         let mut seen: HashSet<u32> = HashSet::new();
         let mut queue: VecDeque<(u32, u8)> = roots.iter().map(|&r| (r, 0)).collect();
         while let Some((s, depth)) = queue.pop_front() {

@@ -1,6 +1,7 @@
 //! Runs a check: every file read and parsed once, in parallel on large-stack threads, then
 //! each crate's candidates resolved, then findings sorted so output never depends on timing.
 
+pub mod across;
 pub mod aliases;
 pub mod crate_phase;
 pub mod fingerprint;
@@ -8,7 +9,7 @@ pub mod local_match;
 pub mod nesting;
 pub mod parse;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
@@ -62,90 +63,161 @@ fn check_crates(
     options: &CheckOptions,
     progress: &AtomicUsize,
 ) -> (Vec<Finding>, Vec<FileError>) {
-    let per_crate: Vec<(Vec<Finding>, Vec<FileError>)> = plan
+    // Which crates of the run depend on which (see `across`).
+    let siblings = across::siblings(&plan.crates);
+    let depended_on: HashSet<&str> = siblings.iter().flatten().map(String::as_str).collect();
+    let per_crate: Vec<CrateOutcome> = plan
         .crates
         .par_iter()
-        .map(|unit| {
-            // Each file is read once; the crate's alias names are scanned from the bytes
-            // before any file is parsed (see `aliases`).
-            let sources: Vec<Result<Vec<u8>, FileError>> = unit
-                .files
-                .par_iter()
-                .map(|f| parse::read_file(f, options.max_file_size))
-                .collect();
-            let alias_words = aliases::alias_words(sources.iter().filter_map(|s| s.as_ref().ok()));
-            let blocks_enabled = rules.blocks_enabled_for(&crate_phase::dependencies(unit));
-            let results: Vec<(usize, Result<crate::syntax::facts::FileFacts, FileError>)> = sources
-                .into_par_iter()
-                .zip(unit.files.par_iter())
-                .enumerate()
-                .map(|(i, (source, file))| {
-                    let r = source.and_then(|bytes| {
-                        parse::process_file(
-                            unit,
-                            file,
-                            bytes,
-                            rules,
-                            &alias_words,
-                            &blocks_enabled,
-                        )
-                    });
-                    progress.fetch_add(1, Ordering::Relaxed);
-                    (i, r)
-                })
-                .collect();
-            let mut facts = Vec::with_capacity(results.len());
-            let mut errors = Vec::new();
-            let mut faults = Vec::new();
-            for (i, r) in results {
-                match r {
-                    Ok(mut f) => {
-                        faults.extend(f.faults.drain(..).map(|(rule, panic)| (i, rule, panic)));
-                        facts.push((i, f));
-                    }
-                    Err(e) => errors.push(e),
-                }
-            }
-            let findings = match fault::catch(|| crate_phase::resolve_crate(unit, &facts, rules)) {
-                Ok((findings, crate_faults)) => {
-                    faults.extend(crate_faults);
-                    findings
-                }
-                Err(panic) => {
-                    // A bug outside any one rule: this crate's findings are lost, not the run's.
-                    errors.push(FileError::new(
-                        &crate_manifest_display(unit),
-                        "internal",
-                        format!(
-                            "statelint crashed while resolving crate `{}` ({panic}); its findings are missing. \
-                             This is a bug in statelint: please report it",
-                            unit.name
-                        ),
-                    ));
-                    Vec::new()
-                }
-            };
-            let mut seen = std::collections::HashSet::new();
-            for (file, rule, panic) in faults {
-                if seen.insert((file, rule)) {
-                    let id = &rules.rules[rule].id;
-                    errors.push(FileError::new(
-                        &unit.files[file].display,
-                        "internal",
-                        fault::rule_crashed(id, &panic),
-                    ));
-                }
-            }
-            (findings, errors)
+        .zip(siblings.par_iter())
+        .map(|(unit, siblings)| {
+            let want_exports = depended_on.contains(across::lib_name(unit).as_str());
+            check_crate(unit, rules, options, progress, siblings, want_exports)
         })
         .collect();
+
+    let mut exports = across::ExportsByCrate::new();
+    for (unit, outcome) in plan.crates.iter().zip(&per_crate) {
+        if !outcome.exports.is_empty() {
+            exports
+                .entry(across::lib_name(unit))
+                .or_default()
+                .extend(outcome.exports.iter().cloned());
+        }
+    }
     let mut findings = Vec::new();
     let mut errors = Vec::new();
-    for (f, e) in per_crate {
+    let mut pending = Vec::new();
+    for (i, outcome) in per_crate.into_iter().enumerate() {
+        findings.extend(outcome.findings);
+        errors.extend(outcome.errors);
+        if let Some(facts) = outcome.foreign {
+            pending.push((i, facts, outcome.used));
+        }
+    }
+    // Second step, only for crates that call into other crates of the run.
+    let second: Vec<(Vec<Finding>, Vec<FileError>)> = pending
+        .into_par_iter()
+        .map(|(i, facts, used)| {
+            let unit = &plan.crates[i];
+            match fault::catch(|| {
+                across::resolve_foreign_calls(unit, &facts, rules, &exports, used)
+            }) {
+                Ok(found) => (found, Vec::new()),
+                Err(panic) => (Vec::new(), vec![crate_crashed(unit, &panic)]),
+            }
+        })
+        .collect();
+    for (f, e) in second {
         findings.extend(f);
         errors.extend(e);
     }
     (findings, errors)
+}
+
+/// One crate after its own step.
+struct CrateOutcome {
+    findings: Vec<Finding>,
+    errors: Vec<FileError>,
+    exports: Vec<across::Export>,
+    /// The crate's facts, kept when it calls into other crates of the run.
+    foreign: Option<Vec<(usize, crate::syntax::facts::FileFacts)>>,
+    used: crate_phase::UsedSuppressions,
+}
+
+fn check_crate(
+    unit: &crate::workspace::discover::CrateUnit,
+    rules: &RuleSet,
+    options: &CheckOptions,
+    progress: &AtomicUsize,
+    siblings: &HashSet<String>,
+    want_exports: bool,
+) -> CrateOutcome {
+    // Each file is read once; the crate's alias names are scanned from the bytes before any
+    // file is parsed (see `aliases`).
+    let sources: Vec<Result<Vec<u8>, FileError>> = unit
+        .files
+        .par_iter()
+        .map(|f| parse::read_file(f, options.max_file_size))
+        .collect();
+    let alias_words = aliases::alias_words(sources.iter().filter_map(|s| s.as_ref().ok()));
+    let blocks_enabled = rules.blocks_enabled_for(&crate_phase::dependencies(unit));
+    let results: Vec<(usize, Result<crate::syntax::facts::FileFacts, FileError>)> = sources
+        .into_par_iter()
+        .zip(unit.files.par_iter())
+        .enumerate()
+        .map(|(i, (source, file))| {
+            let r = source.and_then(|bytes| {
+                parse::process_file(
+                    unit,
+                    file,
+                    bytes,
+                    rules,
+                    &alias_words,
+                    &blocks_enabled,
+                    siblings,
+                )
+            });
+            progress.fetch_add(1, Ordering::Relaxed);
+            (i, r)
+        })
+        .collect();
+    let mut facts = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    let mut faults = Vec::new();
+    for (i, r) in results {
+        match r {
+            Ok(mut f) => {
+                faults.extend(f.faults.drain(..).map(|(rule, panic)| (i, rule, panic)));
+                facts.push((i, f));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    let calls_out = facts.iter().any(|(_, f)| !f.foreign_calls.is_empty());
+    let result =
+        fault::catch(|| crate_phase::resolve_crate(unit, &facts, rules, want_exports, calls_out));
+    let (findings, exports, used) = match result {
+        Ok(r) => {
+            faults.extend(r.faults);
+            (r.findings, r.exports, r.used)
+        }
+        Err(panic) => {
+            // A bug outside any one rule: this crate's findings are lost, not the run's.
+            errors.push(crate_crashed(unit, &panic));
+            Default::default()
+        }
+    };
+    let mut seen = std::collections::HashSet::new();
+    for (file, rule, panic) in faults {
+        if seen.insert((file, rule)) {
+            let id = &rules.rules[rule].id;
+            errors.push(FileError::new(
+                &unit.files[file].display,
+                "internal",
+                fault::rule_crashed(id, &panic),
+            ));
+        }
+    }
+    CrateOutcome {
+        findings,
+        errors,
+        exports,
+        foreign: calls_out.then_some(facts),
+        used,
+    }
+}
+
+fn crate_crashed(unit: &crate::workspace::discover::CrateUnit, panic: &str) -> FileError {
+    FileError::new(
+        &crate_manifest_display(unit),
+        "internal",
+        format!(
+            "statelint crashed while resolving crate `{}` ({panic}); its findings are missing. \
+             This is a bug in statelint: please report it",
+            unit.name
+        ),
+    )
 }
 
 /// The crate's `Cargo.toml` as reports show paths (derived from a file's shown path).

@@ -2,6 +2,8 @@
 //! unreadable, not a regular file, too large, not UTF-8, nested too deep, not Rust, or a panic
 //! inside statelint itself. None of them stops the run.
 
+use std::collections::HashSet;
+
 use crate::engine::aliases::AliasWords;
 use crate::engine::nesting::{self, MAX_NESTING};
 use crate::fault;
@@ -60,6 +62,7 @@ pub fn process_file(
     rules: &RuleSet,
     alias_words: &AliasWords,
     blocks_enabled: &[bool],
+    siblings: &HashSet<String>,
 ) -> Result<FileFacts, FileError> {
     let err = |kind: &str, msg: String| FileError::new(&file.display, kind, msg);
     let src = decode_parsable(file, bytes)?;
@@ -72,6 +75,7 @@ pub fn process_file(
         alias_words,
         record_items: !comments.is_empty(),
         blocks_enabled,
+        siblings,
     };
     let result = fault::catch(|| parse_and_walk(&src, &input));
     // Spans of this file are no longer needed; proc-macro2 would otherwise keep a copy of

@@ -70,6 +70,10 @@ pub struct RuleMeta {
     pub bad: Option<String>,
     pub good: Option<String>,
     pub supersedes: Vec<String>,
+    /// Reported where other crates of the run reach it (`across-crates`), and the calls the
+    /// reaching fn must make (`across-crates-calls`, a predicate id).
+    pub across_crates: bool,
+    pub across_crates_calls: Option<u16>,
     pub origin: String,
     pub internal: bool,
 }
@@ -995,7 +999,16 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
                     supersede_refs.push((i, item.get_ref().clone(), item_span(list, item)));
                 }
             }
-            if let Some(meta) = compile_meta(&mut l, r) {
+            if let Some(mut meta) = compile_meta(&mut l, r) {
+                if let Some(list) = &r.across_crates_calls {
+                    let id = preds.new_id();
+                    for (p, span) in l.items(list, "across-crates-calls") {
+                        if let Some(g) = l.glob(&p, span, "across-crates-calls") {
+                            preds.calls.push((g, id));
+                        }
+                    }
+                    meta.across_crates_calls = Some(id as u16);
+                }
                 set.rules.push(meta);
             } else {
                 continue;
@@ -1134,6 +1147,8 @@ fn compile_meta(l: &mut Loader, r: &RuleDef) -> Option<RuleMeta> {
                 .collect(),
             None => Vec::new(),
         },
+        across_crates: r.across_crates.unwrap_or(false) || r.across_crates_calls.is_some(),
+        across_crates_calls: None,
         origin: l.file.to_string(),
         internal: r.internal,
     })

@@ -46,6 +46,12 @@ pub struct RuleDef {
     /// More general rules that stay quiet on a node this rule reports (a session map is not
     /// also reported as an in-process cache).
     pub supersedes: Option<Spanned<StrList>>,
+    /// Also report where a crate of the same run reaches what this rule found: a call of the
+    /// fn that has the finding or uses the state, or a message to an actor whose handler does.
+    pub across_crates: Option<bool>,
+    /// With `across-crates`: only fns and handlers that also reach one of these calls (a
+    /// handler that sends through the rooms map, not one that joins a room).
+    pub across_crates_calls: Option<Spanned<StrList>>,
     #[serde(rename = "match", default)]
     pub matches: Vec<Spanned<MatchDef>>,
 }

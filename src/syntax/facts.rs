@@ -42,6 +42,23 @@ pub struct FileFacts {
     pub suppression_snippets: Vec<String>,
     /// Rules that panicked on this file (rule index, panic message), first panic per rule.
     pub faults: Vec<(usize, String)>,
+    /// Calls and actor messages into other crates of this run (see `ForeignCall`).
+    pub foreign_calls: Vec<ForeignCall>,
+}
+
+/// A call of a fn (`lemmy_utils::Settings::save_config_file(..)`) or a message sent to an
+/// actor (`addr.do_send(lemmy_websocket::SendAllMessage { .. })`) whose path starts with the
+/// name of another crate of this run: what the state that crate keeps is reached through.
+#[derive(Clone, Debug)]
+pub struct ForeignCall {
+    pub scope: u32,
+    /// Resolved path of the fn, or of the message type.
+    pub target: Box<str>,
+    pub message: bool,
+    pub loc: Location,
+    pub snippet: Box<str>,
+    /// Enclosing item, for fingerprints.
+    pub item: Box<str>,
 }
 
 #[derive(Default, Clone)]
@@ -61,6 +78,9 @@ pub struct ScopeFact {
     /// Interned names of fields (`x.peers`) and statics (`SESSIONS`) used here, when a rule
     /// asks where state is used (`unless-used-with`).
     pub state_uses: Vec<u32>,
+    /// For fns of `impl Handler<M> for Actor` (any trait with a type argument): `M`'s name,
+    /// the message whose sending runs this fn.
+    pub handles: Option<Box<str>>,
 }
 
 /// Where reachability for `calls`/`unless-calls` starts: the node's own scope, or for a call

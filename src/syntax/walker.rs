@@ -22,7 +22,7 @@ use crate::source::{Location, SourceText};
 
 use super::cfg::{never_compiled, requires_cfg};
 use super::exprs::{infer_type, pattern_name, string_values, strip};
-use super::facts::{Candidate, FileFacts, Roots, ScopeFact};
+use super::facts::{Candidate, FileFacts, ForeignCall, Roots, ScopeFact};
 use super::imports::{ExternNames, ImportScope, ResolvedPath, Resolver};
 use super::macros::{self, MacroBody, MacroStatic};
 use super::types::{AliasDef, RenderedTy, Ty, TypeWords};
@@ -42,6 +42,9 @@ pub struct FileInput<'a> {
     /// Per block: can it fire in this crate at all (its `requires-dependency` and
     /// `unless-dependency` hold)? Blocks that cannot are not tried.
     pub blocks_enabled: &'a [bool],
+    /// Names (as paths start with them) of the other crates of this run this crate depends
+    /// on: calls and messages into them are recorded as `ForeignCall`s.
+    pub siblings: &'a std::collections::HashSet<String>,
 }
 
 pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFacts {
@@ -74,6 +77,8 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
         call_cache: HashMap::default(),
         call_buf: String::new(),
         impl_self: None,
+        impl_message: None,
+        siblings: input.siblings,
         alias_words: input.alias_words,
         record_items: input.record_items,
         blocks_enabled: input.blocks_enabled,
@@ -114,6 +119,9 @@ struct Walker<'a> {
     call_buf: String,
     /// Name of the type whose `impl` encloses the current fn (fn table keys are `Type::fn`).
     impl_self: Option<String>,
+    /// `M` of the enclosing `impl Handler<M> for Actor` (see `ScopeFact::handles`).
+    impl_message: Option<String>,
+    siblings: &'a std::collections::HashSet<String>,
     alias_words: &'a AliasWords,
     record_items: bool,
     blocks_enabled: &'a [bool],
@@ -168,6 +176,24 @@ struct Site<'s, F: FnOnce() -> (Range<usize>, Option<Range<usize>>)> {
 
 fn byte_range(span: Span) -> Range<usize> {
     span.byte_range()
+}
+
+/// Methods that hand a message to an actor (actix `do_send`/`send`/`try_send`, kameo and
+/// ractor `tell`/`ask`/`cast`): the message's handler runs in the actor's crate.
+const MESSAGE_SENDS: &[&str] = &["do_send", "send", "try_send", "tell", "ask", "cast"];
+
+/// `M` of a trait written `Handler<M>`: the first type argument, by its name (actix, xtra
+/// and kameo handlers are all traits generic over the message).
+fn message_of(trait_path: &syn::Path) -> Option<String> {
+    let syn::PathArguments::AngleBracketed(args) = &trait_path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(syn::Type::Path(tp)) if tp.qself.is_none() => {
+            Some(tp.path.segments.last()?.ident.to_string())
+        }
+        _ => None,
+    })
 }
 
 /// `start` to `end`, and `start` to `narrow_end` for when that spans lines.
@@ -809,6 +835,8 @@ impl<'a> Walker<'a> {
             .unwrap_or_default();
         if resolved.local {
             self.add_callee(&callee_key(&resolved.path));
+        } else if !self.siblings.is_empty() {
+            self.note_foreign(&resolved.path, false, byte_range(call.span()));
         }
         // Most calls concern no rule: decide that before gathering arguments.
         let blocks = self.blocks_for(NodeKind::Call, Some(&last), Some(&resolved));
@@ -883,6 +911,12 @@ impl<'a> Walker<'a> {
                 self.visit_expr(a);
             }
             let name = &chain[i].name;
+            if !self.siblings.is_empty()
+                && MESSAGE_SENDS.contains(&name.as_str())
+                && let Some(ty) = m.args.first().and_then(|a| self.message_type(a))
+            {
+                self.note_foreign(&ty, true, byte_range(m.span()));
+            }
             self.note_method_call(name, links[i].args.len());
             if i == 0 && self.rules.predicates.with_receiver {
                 self.note_receiver_call(root, name);
@@ -1146,6 +1180,7 @@ impl<'a> Walker<'a> {
             None => name.clone(),
         };
         let saved_impl = self.impl_self.take();
+        let handles = self.impl_message.take();
         let saved_bound = std::mem::take(&mut self.bound);
         let saved_types = std::mem::take(&mut self.local_types);
         for p in &params {
@@ -1158,6 +1193,7 @@ impl<'a> Walker<'a> {
         }
         let scope = self.push_scope(ctx, Some(&key));
         self.facts.scopes[scope as usize].is_method = sig.receiver().is_some();
+        self.facts.scopes[scope as usize].handles = handles.as_deref().map(Into::into);
         self.facts.scopes[scope as usize].line =
             self.src.location(byte_range(sig.ident.span())).line;
         for p in &params {
@@ -1207,6 +1243,7 @@ impl<'a> Walker<'a> {
         self.bound = saved_bound;
         self.local_types = saved_types;
         self.impl_self = saved_impl;
+        self.impl_message = handles;
         self.items.pop();
         self.pop_scope();
     }
@@ -1401,6 +1438,8 @@ impl<'a> Walker<'a> {
         );
         let saved = self.resolver.self_type.replace(self_path);
         let saved_impl = self.impl_self.replace(self_name.clone());
+        let message = i.trait_.as_ref().and_then(|(_, p, _)| message_of(p));
+        let saved_message = std::mem::replace(&mut self.impl_message, message);
         for item in &i.items {
             match item {
                 ImplItem::Fn(f) => {
@@ -1416,8 +1455,46 @@ impl<'a> Walker<'a> {
         }
         self.resolver.self_type = saved;
         self.impl_self = saved_impl;
+        self.impl_message = saved_message;
         self.items.pop();
         self.pop_scope();
+    }
+
+    /// Records a call or message whose path starts with another crate of this run.
+    fn note_foreign(&mut self, target: &str, message: bool, range: Range<usize>) {
+        let first = target.split("::").next().unwrap_or_default();
+        if !self.siblings.contains(first) {
+            return;
+        }
+        let loc = self.location(range, None);
+        let snippet: Box<str> = self.src.line_text(loc.line).trim().into();
+        self.facts.foreign_calls.push(ForeignCall {
+            scope: self.current_scope(),
+            target: target.into(),
+            message,
+            loc,
+            snippet,
+            item: self.item_path().into(),
+        });
+    }
+
+    /// The type of a message handed to `addr.do_send(msg)`: a struct literal, a unit struct
+    /// or a variable bound to one.
+    fn message_type(&self, arg: &Expr) -> Option<String> {
+        match strip(arg) {
+            Expr::Path(p) => {
+                if let Some(ident) = p.path.get_ident()
+                    && let Some(ty) = self.local_types.get(&ident.to_string())
+                {
+                    return Some(ty.clone());
+                }
+                Some(self.resolve_path(&p.path).path)
+            }
+            other => match infer_type(other, &self.resolver, 0)? {
+                Ty::Path(tp) => Some(tp.full),
+                _ => None,
+            },
+        }
     }
 
     fn handle_local(&mut self, l: &syn::Local) {

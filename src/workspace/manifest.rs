@@ -26,6 +26,12 @@ pub struct Package {
     pub all_dependency_names: BTreeSet<String>,
     /// name in code -> real crate name.
     pub renames: HashMap<String, String>,
+    /// Real names of normal dependencies given by `path` or `workspace = true`: crates of the
+    /// same project rather than releases from a registry.
+    pub local_dependencies: BTreeSet<String>,
+    /// The project it is published from: `repository`, else `homepage`, normalised (crates of
+    /// one workspace published separately share it).
+    pub project: Option<String>,
     pub metadata_statelint: Option<Value>,
 }
 
@@ -93,6 +99,13 @@ pub fn parse_manifest(path: &Path, text: &str) -> Result<Manifest, ManifestError
             ..Default::default()
         };
         collect_deps(&value, &mut p);
+        let url = |key: &str| pkg.get(key).and_then(Value::as_str);
+        p.project = url("repository").or_else(|| url("homepage")).map(|u| {
+            u.trim()
+                .trim_end_matches('/')
+                .trim_end_matches(".git")
+                .to_ascii_lowercase()
+        });
         m.package = Some(p);
     }
     if let Some(Value::Table(ws)) = value.get("workspace") {
@@ -133,8 +146,14 @@ fn collect_deps(root: &toml::Table, p: &mut Package) {
             }
             p.all_dependency_names.insert(code_name.clone());
             if normal {
+                let real = package.unwrap_or_else(|| code_name.clone());
+                let local = spec.get("path").is_some()
+                    || spec.get("workspace").and_then(Value::as_bool) == Some(true);
+                if local {
+                    p.local_dependencies.insert(real.clone());
+                }
                 p.dependencies.insert(code_name.clone());
-                p.dependency_packages.insert(package.unwrap_or(code_name));
+                p.dependency_packages.insert(real);
             }
         }
     };
@@ -160,6 +179,29 @@ fn collect_deps(root: &toml::Table, p: &mut Package) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_local_dependencies_and_project() {
+        let m = parse_manifest(
+            Path::new("Cargo.toml"),
+            r#"
+[package]
+name = "api"
+homepage = "https://example.org/"
+repository = "https://github.com/Example/Svc.git"
+[dependencies]
+hub = { path = "../hub" }
+utils = { workspace = true }
+serde = "1"
+ws = { package = "svc-ws", path = "../ws" }
+"#,
+        )
+        .unwrap();
+        let p = m.package.unwrap();
+        let local: Vec<&str> = p.local_dependencies.iter().map(String::as_str).collect();
+        assert_eq!(local, ["hub", "svc_ws", "utils"]);
+        assert_eq!(p.project.as_deref(), Some("https://github.com/example/svc"));
+    }
 
     #[test]
     fn reads_dependencies_and_renames() {
