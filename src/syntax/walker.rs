@@ -552,10 +552,12 @@ impl<'a> Walker<'a> {
     ) -> CtxSet {
         let mut set = self.attribute_contexts(attrs);
         let name = sig.ident.to_string();
+        // A method is also matched as `Type::method` (a context may name the type).
+        let key = self.impl_self.as_ref().map(|t| format!("{t}::{name}"));
         for (bit, c) in self.rules.contexts.iter().enumerate() {
             if let Some(re) = &c.fn_name
                 && self.fn_name_file_ok[bit]
-                && re.is_match(&name)
+                && (re.is_match(&name) || key.as_deref().is_some_and(|k| re.is_match(k)))
             {
                 set |= 1 << bit;
             }
