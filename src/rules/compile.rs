@@ -866,8 +866,24 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
 
     // Lists first: any file may use a list another file defines.
     let mut lists: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (_, def) in &defs {
+    for (i, def) in &defs {
         for (name, items) in &def.lists {
+            // `@other` inside a list would be kept as a literal pattern that matches nothing.
+            for item in items.get_ref().iter() {
+                if item.get_ref().starts_with('@') {
+                    let src = &sources[*i];
+                    diags.push(FileDiagnostic::at(
+                        &src.name,
+                        &src.text,
+                        Some(item_span(items, item)),
+                        Some(name),
+                        format!(
+                            "a list cannot include another list (`{}`): name both lists where the list is used",
+                            item.get_ref()
+                        ),
+                    ));
+                }
+            }
             let entry = lists.entry(name.clone()).or_default();
             entry.extend(items.get_ref().iter().map(|s| s.get_ref().clone()));
         }
@@ -1524,6 +1540,15 @@ mod tests {
         let (line, key, msg) = error_of(&format!("{HEAD}path = [\"std::fs::write\"]\n"));
         assert_eq!((line, key.as_deref()), (8, Some("path")));
         assert!(msg.contains("does not apply to `on = \"static\"`"), "{msg}");
+    }
+
+    #[test]
+    fn a_list_including_a_list_is_refused() {
+        let (line, key, msg) = error_of(&format!(
+            "[lists]\nsmall = [\"a\"]\nbig = [\"@small\", \"b\"]\n{HEAD}type = \"@big\"\n"
+        ));
+        assert_eq!((line, key.as_deref()), (3, Some("big")));
+        assert!(msg.contains("cannot include another list"), "{msg}");
     }
 
     #[test]
