@@ -1510,11 +1510,18 @@ impl<'a> Walker<'a> {
                 .as_ref()
                 .and_then(|i| infer_type(&i.expr, &self.resolver, 0))
         });
+        // As for a static, `calls` on a `let` asks what its initializer calls: it gets a scope
+        // of its own when a rule may ask.
+        let init_scope = (l.init.is_some() && !name.is_empty() && self.let_asks_reach(&name))
+            .then(|| self.push_scope(0, None));
         if let Some(init) = &l.init {
             self.visit_expr(&init.expr);
             if let Some((_, div)) = &init.diverge {
                 self.visit_expr(div);
             }
+        }
+        if init_scope.is_some() {
+            self.pop_scope();
         }
         if name.is_empty() {
             return;
@@ -1544,9 +1551,23 @@ impl<'a> Walker<'a> {
                 span,
                 owner: None,
                 via_alias: ty.as_ref().and_then(single_local_name),
-                roots: None,
+                roots: init_scope.map(|scope| Roots {
+                    scopes: vec![scope],
+                    callees: Vec::new(),
+                }),
             },
         );
+    }
+
+    /// Does a `let` block that may match this name ask what the initializer calls?
+    fn let_asks_reach(&mut self, name: &str) -> bool {
+        let blocks = self.blocks_for(NodeKind::Let, Some(name), None);
+        let asks = blocks.iter().any(|&b| {
+            let block = &self.rules.blocks[b];
+            block.needs_reach() && block.name.as_ref().is_none_or(|re| re.is_match(name))
+        });
+        self.block_buf = blocks;
+        asks
     }
 
     /// Statements directly in a loop body that call something (`interval.tick().await;`,
