@@ -267,6 +267,7 @@ pub fn resolve_crate(
     }
 
     let survivors = drop_superseded(survivors, rules);
+    let survivors = drop_constructors(survivors, files, rules, &index);
 
     // A type alias reported for a rule stands for every field, static or let declared with it.
     let reported_aliases: HashSet<(usize, &str)> = survivors
@@ -502,6 +503,101 @@ fn drop_superseded<'c>(survivors: Vec<Survivor<'c>>, rules: &RuleSet) -> Vec<Sur
             };
             let via_alias = alias_name.is_some_and(|a| aliases.contains(&(block.rule, a)));
             !(at_spot || via_alias)
+        })
+        .collect()
+}
+
+/// A call that builds state (`constructor = true`: `Cache::builder()`) inside the initializer
+/// of a reported static, or in a method of the type whose reported field holds a value of the
+/// type it builds, is that same state: the static or field is the finding, the call is not
+/// reported again.
+fn drop_constructors<'c>(
+    survivors: Vec<Survivor<'c>>,
+    files: &[(usize, FileFacts)],
+    rules: &RuleSet,
+    index: &CrateIndex,
+) -> Vec<Survivor<'c>> {
+    if !survivors
+        .iter()
+        .any(|s| rules.blocks[s.cand.block as usize].constructor)
+    {
+        return survivors;
+    }
+    let position: HashMap<usize, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(fi, (i, _))| (*i, fi))
+        .collect();
+    // Does a finding of `holder` stand for state a call of `builder` would report?
+    let covers = |holder: usize, builder: usize| {
+        holder == builder
+            || rules.rules[holder]
+                .supersedes
+                .contains(&rules.rules[builder].id)
+    };
+    let mut initializers: Vec<(u32, usize)> = Vec::new();
+    // (struct, rule, the field's type as written)
+    let mut owners: Vec<(&str, usize, &str)> = Vec::new();
+    for s in &survivors {
+        let block = &rules.blocks[s.cand.block as usize];
+        match block.kind {
+            NodeKind::Static => {
+                if let (Some(&init), Some(&fi)) =
+                    (s.cand.roots.scopes.first(), position.get(&s.file))
+                {
+                    initializers.push((index.offsets[fi] + init, block.rule));
+                }
+            }
+            NodeKind::Field => {
+                if let Some(owner) = s.cand.owner.as_deref() {
+                    let ty = s.cand.type_text.as_deref().unwrap_or_default();
+                    owners.push((owner, block.rule, ty));
+                }
+            }
+            _ => {}
+        }
+    }
+    survivors
+        .into_iter()
+        .filter(|s| {
+            let block = &rules.blocks[s.cand.block as usize];
+            let Some(&fi) = position.get(&s.file).filter(|_| block.constructor) else {
+                return true;
+            };
+            let scope = index.offsets[fi] + s.cand.scope;
+            let mut at = Some(scope);
+            while let Some(c) = at {
+                if initializers
+                    .iter()
+                    .any(|&(init, r)| init == c && covers(r, block.rule))
+                {
+                    return false;
+                }
+                at = index.parent[c as usize];
+            }
+            let f = index.enclosing_fn(scope);
+            let ffi = index.file_of(f);
+            let method = files[ffi].1.scopes[(f - index.offsets[ffi]) as usize]
+                .fn_name
+                .as_deref()
+                .and_then(|n| n.rsplit_once("::"))
+                .map(|(ty, _)| ty);
+            // The type the call builds (`Cache` of `moka::future::Cache::builder`) must be
+            // what the reported field holds, not another field of the same struct.
+            let built = s
+                .cand
+                .path
+                .as_deref()
+                .and_then(|p| p.rsplit("::").nth(1))
+                .unwrap_or_default();
+            !method.is_some_and(|ty| {
+                owners.iter().any(|&(o, r, field_ty)| {
+                    o == ty
+                        && covers(r, block.rule)
+                        && !built.is_empty()
+                        && field_ty.contains(built)
+                })
+            })
         })
         .collect()
 }

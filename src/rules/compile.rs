@@ -111,6 +111,8 @@ pub struct Block {
     pub unless_usage: Option<usize>,
     /// Predicate over the code that uses the node's state (`unless-used-with`).
     pub unless_used_with: Option<usize>,
+    /// Not reported when the field or static it builds is (see `MatchDef::constructor`).
+    pub constructor: bool,
     pub in_app_state: Option<bool>,
     /// The field's struct is named so (`owner`) / implements such a trait (`owner-implements`).
     pub owner: Option<Regex>,
@@ -781,6 +783,7 @@ fn present_keys(m: &MatchDef) -> Vec<(&'static str, Range<usize>)> {
     key!(in_app_state, "in-app-state");
     key!(owner, "owner");
     key!(owner_implements, "owner-implements");
+    key!(constructor, "constructor");
     key!(severity, "severity");
     key!(message, "message");
     key!(help, "help");
@@ -1296,6 +1299,7 @@ fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Blo
         requires_usage: None,
         unless_usage: None,
         unless_used_with: None,
+        constructor: false,
         in_app_state: m.in_app_state.as_ref().map(|v| *v.get_ref()),
         owner: l.regex_any(&m.owner, "owner"),
         owner_implements: l.globset(&m.owner_implements, "owner-implements"),
@@ -1424,6 +1428,7 @@ fn compile_block(
     block.requires_usage = usage_set(l, &m.requires_usage, "requires-usage");
     block.unless_usage = usage_set(l, &m.unless_usage, "unless-usage");
     block.unless_used_with = call_pred(l, &m.unless_used_with, "unless-used-with", false, preds);
+    block.constructor = m.constructor.as_ref().is_some_and(|c| *c.get_ref());
     Some(block)
 }
 

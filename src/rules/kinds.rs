@@ -116,6 +116,7 @@ impl NodeKind {
                 "not-args",
                 "chain-has",
                 "chain-lacks",
+                "constructor",
             ],
             NodeKind::Method => &[
                 "name",
@@ -125,6 +126,7 @@ impl NodeKind {
                 "not-args",
                 "chain-has",
                 "chain-lacks",
+                "constructor",
             ],
             NodeKind::Macro | NodeKind::Attribute => {
                 &["path", "not-path", "name", "not-name", "args", "not-args"]

@@ -118,6 +118,10 @@ pub struct MatchDef {
     pub owner: Option<Spanned<StrList>>,
     /// Trait globs: the struct a field belongs to implements one (`*SessionStore`).
     pub owner_implements: Option<Spanned<StrList>>,
+    /// The call builds state a field or static holds (`Cache::builder()` in `Store::new`, in a
+    /// static's initializer): when that field or static is reported, by this rule or one that
+    /// supersedes it, the call is not reported again.
+    pub constructor: Option<Spanned<bool>>,
     pub severity: Option<Spanned<Severity>>,
     pub message: Option<Spanned<String>>,
     pub help: Option<Spanned<String>>,
