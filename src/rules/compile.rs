@@ -49,6 +49,9 @@ pub struct RuleSet {
     pub uses_receiver: bool,
     /// Some block has `unless-used-with`: record where fields and statics are used.
     pub tracks_state_use: bool,
+    /// Last segments of the call paths rules name (`remove_file`, `spawn`, `tick`): a macro the
+    /// walker does not know is read as code when its body mentions one (`try_!(fs::copy(..))`).
+    pub call_words: HashSet<String>,
     /// Rules turned off for this run (`--select`/`--ignore`, config).
     pub disabled: HashSet<String>,
     /// Names of the lists rule files define (the config may only extend these).
@@ -947,6 +950,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
         wrappers: DEFAULT_WRAPPERS.iter().map(|s| s.to_string()).collect(),
         uses_receiver: false,
         tracks_state_use: false,
+        call_words: HashSet::new(),
         disabled: HashSet::new(),
         defined_lists: BTreeSet::new(),
         word_index: WordIndex {
@@ -1089,6 +1093,19 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
         .enumerate()
         .filter(|(_, c)| c.excluded_by_default)
         .fold(0, |acc, (i, _)| acc | (1 << i));
+    set.call_words = call_words(
+        preds
+            .calls
+            .iter()
+            .chain(preds.loop_calls.iter())
+            .map(|(g, _)| g.glob())
+            .chain(set.blocks.iter().flat_map(|b| {
+                b.path_globs
+                    .iter()
+                    .filter(|_| matches!(b.kind, NodeKind::Call | NodeKind::Method))
+                    .map(|g| g.glob())
+            })),
+    );
     set.predicates = preds.build();
     if !usage.is_empty() {
         let mut b = GlobSetBuilder::new();
@@ -1129,6 +1146,21 @@ fn merge_type_globs(a: Option<TypeGlobs>, b: Option<TypeGlobs>) -> Option<TypeGl
             },
         }),
     }
+}
+
+/// The literal last segment of each call glob (`std::fs::remove_file` -> `remove_file`,
+/// `.tick` -> `tick`, `.subscribe(1)` -> `subscribe`); wildcard segments name no word.
+fn call_words<'a>(patterns: impl Iterator<Item = &'a str>) -> HashSet<String> {
+    patterns
+        .filter_map(|p| {
+            let last = p.rsplit("::").next().unwrap_or(p);
+            let last = last.trim_start_matches('.');
+            let last = last.split('(').next().unwrap_or(last);
+            let literal =
+                !last.is_empty() && last.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            literal.then(|| last.to_string())
+        })
+        .collect()
 }
 
 fn is_kebab(id: &str) -> bool {

@@ -193,6 +193,39 @@ pub fn body_is_code(name: &str) -> bool {
     )
 }
 
+/// Does a macro body name one of `words` (an identifier, at any depth)? A crate's own wrapper
+/// (`try_!(fs::copy(a, b).await)`) is then read as code. Bodies of more than `MAX` tokens
+/// (generated tables, DSLs) are not looked at.
+pub fn mentions_any(tokens: &TokenStream, words: &std::collections::HashSet<String>) -> bool {
+    const MAX: usize = 4_096;
+    fn scan(
+        tokens: &TokenStream,
+        words: &std::collections::HashSet<String>,
+        seen: &mut usize,
+        depth: u8,
+    ) -> Option<bool> {
+        if depth > 32 {
+            return Some(false);
+        }
+        for tt in tokens.clone() {
+            *seen += 1;
+            if *seen > MAX {
+                return None;
+            }
+            let found = match tt {
+                TokenTree::Ident(i) => words.contains(i.to_string().as_str()),
+                TokenTree::Group(g) => scan(&g.stream(), words, seen, depth + 1)?,
+                _ => false,
+            };
+            if found {
+                return Some(true);
+            }
+        }
+        Some(false)
+    }
+    !words.is_empty() && scan(tokens, words, &mut 0, 0).unwrap_or(false)
+}
+
 /// Macros whose string literals may be SQL or a command (`sqlx::query!`, SQL built with
 /// `format!`): their literals are read even when no rule is about the macro itself.
 pub fn may_hold_sql(name: &str) -> bool {
@@ -207,6 +240,20 @@ pub fn may_hold_sql(name: &str) -> bool {
 mod tests {
     use super::*;
     use quote::quote;
+
+    #[test]
+    fn bodies_naming_a_call_word() {
+        let words: std::collections::HashSet<String> = ["remove_file".to_string()].into();
+        assert!(mentions_any(&quote!(fs::remove_file(&p).await), &words));
+        assert!(mentions_any(&quote!(a, { b(c(remove_file)) }), &words));
+        assert!(!mentions_any(&quote!("remove_file", x.remove()), &words));
+        let huge: TokenStream = std::iter::repeat_n(quote!(x,), 5_000).collect();
+        let huge = quote!(#huge remove_file);
+        assert!(
+            !mentions_any(&huge, &words),
+            "bodies over the limit are not scanned"
+        );
+    }
 
     #[test]
     fn lazy_static_bodies() {

@@ -1006,15 +1006,19 @@ impl<'a> Walker<'a> {
                     body_exprs = exprs;
                 }
             }
-            code if macros::body_is_code(code) => match macros::parse_generic(&mac.tokens) {
-                Some(MacroBody::Exprs(exprs)) => body_exprs = exprs,
-                Some(MacroBody::Stmts(stmts)) => {
-                    for s in &stmts {
-                        self.visit_stmt(s);
+            code if macros::body_is_code(code)
+                || macros::mentions_any(&mac.tokens, &self.rules.call_words) =>
+            {
+                match macros::parse_generic(&mac.tokens) {
+                    Some(MacroBody::Exprs(exprs)) => body_exprs = exprs,
+                    Some(MacroBody::Stmts(stmts)) => {
+                        for s in &stmts {
+                            self.visit_stmt(s);
+                        }
                     }
+                    None => {}
                 }
-                None => {}
-            },
+            }
             _ => {}
         }
         for e in &body_exprs {
