@@ -197,6 +197,7 @@ pub fn body_is_code(name: &str) -> bool {
 /// (`try_!(fs::copy(a, b).await)`) is then read as code. Bodies of more than `MAX` tokens
 /// (generated tables, DSLs) are not looked at.
 pub fn mentions_any(tokens: &TokenStream, words: &std::collections::HashSet<String>) -> bool {
+    // (Callers skip formatting and logging macros first: see `formats_only`.)
     const MAX: usize = 4_096;
     fn scan(
         tokens: &TokenStream,
@@ -224,6 +225,59 @@ pub fn mentions_any(tokens: &TokenStream, words: &std::collections::HashSet<Stri
         Some(false)
     }
     !words.is_empty() && scan(tokens, words, &mut 0, 0).unwrap_or(false)
+}
+
+/// Formatting, logging and assertion macros: their arguments are values to print or check,
+/// and they are most of a crate's macro calls, so their bodies are not scanned for calls.
+pub fn formats_only(name: &str) -> bool {
+    matches!(
+        name,
+        "format"
+            | "format_args"
+            | "print"
+            | "println"
+            | "eprint"
+            | "eprintln"
+            | "write"
+            | "writeln"
+            | "panic"
+            | "unreachable"
+            | "todo"
+            | "unimplemented"
+            | "assert"
+            | "assert_eq"
+            | "assert_ne"
+            | "debug_assert"
+            | "debug_assert_eq"
+            | "debug_assert_ne"
+            | "trace"
+            | "debug"
+            | "info"
+            | "warn"
+            | "error"
+            | "event"
+            | "span"
+            | "trace_span"
+            | "debug_span"
+            | "info_span"
+            | "warn_span"
+            | "error_span"
+            | "log"
+            | "anyhow"
+            | "bail"
+            | "ensure"
+            | "matches"
+            | "concat"
+            | "stringify"
+            | "include_str"
+            | "include_bytes"
+            | "env"
+            | "cfg"
+            | "line"
+            | "file"
+            | "column"
+            | "module_path"
+    )
 }
 
 /// Macros whose string literals may be SQL or a command (`sqlx::query!`, SQL built with

@@ -1007,7 +1007,8 @@ impl<'a> Walker<'a> {
                 }
             }
             code if macros::body_is_code(code)
-                || macros::mentions_any(&mac.tokens, &self.rules.call_words) =>
+                || (!macros::formats_only(code)
+                    && macros::mentions_any(&mac.tokens, &self.rules.call_words)) =>
             {
                 match macros::parse_generic(&mac.tokens) {
                     Some(MacroBody::Exprs(exprs)) => body_exprs = exprs,
