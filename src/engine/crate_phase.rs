@@ -507,10 +507,10 @@ fn drop_superseded<'c>(survivors: Vec<Survivor<'c>>, rules: &RuleSet) -> Vec<Sur
         .collect()
 }
 
-/// A call that builds state (`constructor = true`: `Cache::builder()`) inside the initializer
-/// of a reported static, or in a method of the type whose reported field holds a value of the
-/// type it builds, is that same state: the static or field is the finding, the call is not
-/// reported again.
+/// A call that builds state (`constructor = true`: `Cache::builder()`) inside a static's
+/// initializer, or in a method of the type whose reported field holds a value of the type it
+/// builds, is that same state: the static or field decides (reported, or exempt as a memo of
+/// compiled templates), the call is not reported on its own.
 fn drop_constructors<'c>(
     survivors: Vec<Survivor<'c>>,
     files: &[(usize, FileFacts)],
@@ -535,19 +535,11 @@ fn drop_constructors<'c>(
                 .supersedes
                 .contains(&rules.rules[builder].id)
     };
-    let mut initializers: Vec<(u32, usize)> = Vec::new();
     // (struct, rule, the field's type as written)
     let mut owners: Vec<(&str, usize, &str)> = Vec::new();
     for s in &survivors {
         let block = &rules.blocks[s.cand.block as usize];
         match block.kind {
-            NodeKind::Static => {
-                if let (Some(&init), Some(&fi)) =
-                    (s.cand.roots.scopes.first(), position.get(&s.file))
-                {
-                    initializers.push((index.offsets[fi] + init, block.rule));
-                }
-            }
             NodeKind::Field => {
                 if let Some(owner) = s.cand.owner.as_deref() {
                     let ty = s.cand.type_text.as_deref().unwrap_or_default();
@@ -567,10 +559,8 @@ fn drop_constructors<'c>(
             let scope = index.offsets[fi] + s.cand.scope;
             let mut at = Some(scope);
             while let Some(c) = at {
-                if initializers
-                    .iter()
-                    .any(|&(init, r)| init == c && covers(r, block.rule))
-                {
+                let cfi = index.file_of(c);
+                if files[cfi].1.scopes[(c - index.offsets[cfi]) as usize].static_init {
                     return false;
                 }
                 at = index.parent[c as usize];

@@ -81,6 +81,8 @@ pub struct ScopeFact {
     /// For fns of `impl Handler<M> for Actor` (any trait with a type argument): `M`'s name,
     /// the message whose sending runs this fn.
     pub handles: Option<Box<str>>,
+    /// The scope of a static's initializer: what is built there is the static's value.
+    pub static_init: bool,
 }
 
 /// Where reachability for `calls`/`unless-calls` starts: the node's own scope, or for a call

@@ -1068,6 +1068,7 @@ impl<'a> Walker<'a> {
         // initializer calls, not what the other items of the module do.
         let ctx = self.cfg_contexts(attrs);
         let scope = self.push_scope(ctx, None);
+        self.facts.scopes[scope as usize].static_init = true;
         self.offer_attributes(attrs);
         let mut t = Ty::from_syn(ty, &self.resolver);
         if matches!(t, Ty::Infer) {
