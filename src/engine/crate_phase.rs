@@ -539,14 +539,11 @@ fn drop_constructors<'c>(
     let mut owners: Vec<(&str, usize, &str)> = Vec::new();
     for s in &survivors {
         let block = &rules.blocks[s.cand.block as usize];
-        match block.kind {
-            NodeKind::Field => {
-                if let Some(owner) = s.cand.owner.as_deref() {
-                    let ty = s.cand.type_text.as_deref().unwrap_or_default();
-                    owners.push((owner, block.rule, ty));
-                }
-            }
-            _ => {}
+        if block.kind == NodeKind::Field
+            && let Some(owner) = s.cand.owner.as_deref()
+        {
+            let ty = s.cand.type_text.as_deref().unwrap_or_default();
+            owners.push((owner, block.rule, ty));
         }
     }
     survivors
