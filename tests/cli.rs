@@ -351,3 +351,55 @@ fn unknown_rule_in_select_is_a_usage_error() {
     );
     assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
 }
+
+/// Findings in the API crate of `fixtures/across-crates` (file, line, rule), sorted.
+fn api_findings(args: &[&str]) -> Vec<(String, u64, String)> {
+    let mut full = vec!["check"];
+    full.extend_from_slice(args);
+    full.extend_from_slice(&["--format", "json", "--fail-on", "never"]);
+    let run = statelint(&full, repo());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut out: Vec<(String, u64, String)> = json(&run)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["file"].as_str().unwrap().contains("across-crates/api/"))
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn calls_into_another_crate_count_only_when_that_crate_is_checked_too() {
+    let api = "fixtures/across-crates/api/src/lib.rs".to_string();
+    let together = api_findings(&["fixtures/across-crates"]);
+    assert_eq!(
+        together,
+        [
+            (api.clone(), 8, "local-websocket-fanout".to_string()),
+            (api.clone(), 23, "in-memory-session".to_string()),
+            (api.clone(), 32, "local-file-write".to_string()),
+            (api.clone(), 36, "local-file-write".to_string()),
+        ]
+    );
+    // The hub and settings crates are not read: nothing is known of what they keep (and the
+    // suppression written for the hub's fan-out has nothing to suppress in such a run).
+    let alone = api_findings(&["fixtures/across-crates/api"]);
+    assert_eq!(alone, [(api.clone(), 27, "unused-suppression".to_string())]);
+    // Listed one by one, the crates are still one run.
+    assert_eq!(
+        api_findings(&[
+            "fixtures/across-crates/api",
+            "fixtures/across-crates/hub",
+            "fixtures/across-crates/settings",
+        ]),
+        together
+    );
+}

@@ -177,15 +177,16 @@ fn check_crate(
     let calls_out = facts.iter().any(|(_, f)| !f.foreign_calls.is_empty());
     let result =
         fault::catch(|| crate_phase::resolve_crate(unit, &facts, rules, want_exports, calls_out));
-    let (findings, exports, used) = match result {
+    let (findings, exports, used, resolved) = match result {
         Ok(r) => {
             faults.extend(r.faults);
-            (r.findings, r.exports, r.used)
+            (r.findings, r.exports, r.used, true)
         }
         Err(panic) => {
-            // A bug outside any one rule: this crate's findings are lost, not the run's.
+            // A bug outside any one rule: this crate's findings are lost, not the run's (nor
+            // are its calls into other crates judged: its suppressions' use is unknown).
             errors.push(crate_crashed(unit, &panic));
-            Default::default()
+            (Vec::new(), Vec::new(), Default::default(), false)
         }
     };
     let mut seen = std::collections::HashSet::new();
@@ -203,7 +204,7 @@ fn check_crate(
         findings,
         errors,
         exports,
-        foreign: calls_out.then_some(facts),
+        foreign: (calls_out && resolved).then_some(facts),
         used,
     }
 }
