@@ -29,7 +29,7 @@ pub(super) struct CrateIndex<'a> {
     /// Crate-wide fn scopes each scope may call.
     edges: Vec<Vec<u32>>,
     pub(super) contexts: Vec<CtxSet>,
-    fn_table: HashMap<&'a str, Vec<u32>>,
+    pub(super) fn_table: HashMap<&'a str, Vec<u32>>,
     /// Fns taking `self`, by bare name: what a method call `.name` may reach.
     method_table: HashMap<&'a str, Vec<u32>>,
     is_fn: Vec<bool>,
@@ -268,6 +268,7 @@ pub fn resolve_crate(
 
     let survivors = drop_superseded(survivors, rules);
     let survivors = drop_constructors(survivors, files, rules, &index);
+    let survivors = drop_handles(survivors, rules, &index);
 
     // A type alias reported for a rule stands for every field, static or let declared with it.
     let reported_aliases: HashSet<(usize, &str)> = survivors
@@ -586,6 +587,66 @@ fn drop_constructors<'c>(
                 })
             })
         })
+        .collect()
+}
+
+/// Fields of blocks with `prefer-owner-calls`: grouped by rule and the type's arguments
+/// (`<ChannelEvent>` of `Sender<ChannelEvent>` and `BroadcastSender<ChannelEvent>`), a group
+/// where some owners' methods create the value keeps only those owners' fields; the other
+/// structs hold handles to the same channel.
+fn drop_handles<'c>(
+    survivors: Vec<Survivor<'c>>,
+    rules: &RuleSet,
+    index: &CrateIndex,
+) -> Vec<Survivor<'c>> {
+    if !survivors.iter().any(|s| {
+        rules.blocks[s.cand.block as usize]
+            .prefer_owner_calls
+            .is_some()
+    }) {
+        return survivors;
+    }
+    // Owner type -> its methods (fn table keys `Type::method`).
+    let mut methods: HashMap<&str, Vec<u32>> = HashMap::new();
+    for (key, scopes) in &index.fn_table {
+        if let Some((ty, _)) = key.rsplit_once("::") {
+            methods
+                .entry(ty)
+                .or_default()
+                .extend(scopes.iter().copied());
+        }
+    }
+    let args = |c: &Candidate| -> Option<String> {
+        let t = c.type_text.as_deref()?;
+        Some(t[t.find('<')?..].to_string())
+    };
+    let creates = |s: &Survivor| -> Option<(usize, String, bool)> {
+        let block = &rules.blocks[s.cand.block as usize];
+        let p = block.prefer_owner_calls?;
+        let owner = s.cand.owner.as_deref()?;
+        let creating = methods
+            .get(owner)
+            .is_some_and(|fns| index.reaches(fns, p as u16, 0));
+        Some((block.rule, args(s.cand)?, creating))
+    };
+    let verdicts: Vec<Option<(usize, String, bool)>> = survivors.iter().map(creates).collect();
+    let created: HashSet<(usize, &str)> = verdicts
+        .iter()
+        .flatten()
+        .filter(|(_, _, creating)| *creating)
+        .map(|(rule, args, _)| (*rule, args.as_str()))
+        .collect();
+    let keep: Vec<bool> = verdicts
+        .iter()
+        .map(|v| match v {
+            Some((rule, args, creating)) => *creating || !created.contains(&(*rule, args.as_str())),
+            None => true,
+        })
+        .collect();
+    survivors
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(s, keep)| keep.then_some(s))
         .collect()
 }
 

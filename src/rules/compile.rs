@@ -116,6 +116,8 @@ pub struct Block {
     pub unless_used_with: Option<usize>,
     /// Not reported when the field or static it builds is (see `MatchDef::constructor`).
     pub constructor: bool,
+    /// Predicate: the owner's methods create what the field holds (see `MatchDef`).
+    pub prefer_owner_calls: Option<usize>,
     pub in_app_state: Option<bool>,
     /// The field's struct is named so (`owner`) / implements such a trait (`owner-implements`).
     pub owner: Option<Regex>,
@@ -787,6 +789,7 @@ fn present_keys(m: &MatchDef) -> Vec<(&'static str, Range<usize>)> {
     key!(owner, "owner");
     key!(owner_implements, "owner-implements");
     key!(constructor, "constructor");
+    key!(prefer_owner_calls, "prefer-owner-calls");
     key!(severity, "severity");
     key!(message, "message");
     key!(help, "help");
@@ -1332,6 +1335,7 @@ fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Blo
         unless_usage: None,
         unless_used_with: None,
         constructor: false,
+        prefer_owner_calls: None,
         in_app_state: m.in_app_state.as_ref().map(|v| *v.get_ref()),
         owner: l.regex_any(&m.owner, "owner"),
         owner_implements: l.globset(&m.owner_implements, "owner-implements"),
@@ -1461,6 +1465,8 @@ fn compile_block(
     block.unless_usage = usage_set(l, &m.unless_usage, "unless-usage");
     block.unless_used_with = call_pred(l, &m.unless_used_with, "unless-used-with", false, preds);
     block.constructor = m.constructor.as_ref().is_some_and(|c| *c.get_ref());
+    block.prefer_owner_calls =
+        call_pred(l, &m.prefer_owner_calls, "prefer-owner-calls", false, preds);
     Some(block)
 }
 

@@ -97,6 +97,7 @@ impl NodeKind {
                 "unless-used-with",
                 "owner",
                 "owner-implements",
+                "prefer-owner-calls",
             ],
             NodeKind::TypeAlias => &[
                 "type",

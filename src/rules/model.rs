@@ -122,6 +122,10 @@ pub struct MatchDef {
     /// static's initializer): when that field or static is reported, by this rule or one that
     /// supersedes it, the call is not reported again.
     pub constructor: Option<Spanned<bool>>,
+    /// Call globs: among this block's findings whose types carry the same arguments (handles
+    /// of one `broadcast::Sender<Event>`), when the methods of some owning structs make one of
+    /// these calls (create the channel), only those are reported; the others hold clones.
+    pub prefer_owner_calls: Option<Spanned<StrList>>,
     pub severity: Option<Spanned<Severity>>,
     pub message: Option<Spanned<String>>,
     pub help: Option<Spanned<String>>,
