@@ -1311,13 +1311,16 @@ impl<'a> Walker<'a> {
                 .as_ref()
                 .map(|i| i.to_string())
                 .unwrap_or_else(|| i.to_string());
-            if self.rules.tracks_state_use
-                && let Some(alias) = single_local_name(&t)
-                && self.alias_words.contains_key(alias)
-            {
-                self.facts
-                    .typed_fields
-                    .push((alias.to_string(), name.clone()));
+            if self.rules.tracks_state_use {
+                // Any alias the field's type mentions (`handlers: Arc<RwLock<HandlerMap>>`):
+                // where the field is used is where the alias's state is used.
+                let mut names = Vec::new();
+                t.local_names(&mut names);
+                for alias in names {
+                    if self.alias_words.contains_key(alias.as_str()) {
+                        self.facts.typed_fields.push((alias, name.clone()));
+                    }
+                }
             }
             let node = Node {
                 name: Some(&name),
