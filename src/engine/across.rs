@@ -14,15 +14,14 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::report::Finding;
-use crate::rules::compile::RuleSet;
+use crate::rules::compile::{CtxSet, RuleSet};
 use crate::rules::kinds::NodeKind;
 use crate::rules::model::Severity;
 use crate::syntax::facts::{Candidate, FileFacts, ForeignCall};
 use crate::workspace::discover::CrateUnit;
 
 use super::crate_phase::{
-    CrateIndex, UsedSuppressions, build_index, collect_aliases, primary_context,
-    report_suppressions, suppressing,
+    CrateIndex, UsedSuppressions, primary_context, report_suppressions, suppressing,
 };
 use super::fingerprint::fingerprint;
 
@@ -210,22 +209,48 @@ fn lookup<'e>(call: &ForeignCall, exports: &'e ExportsByCrate) -> Vec<&'e Export
         .collect()
 }
 
+/// What the second step needs of one file: its calls into other crates with their contexts,
+/// and its suppressions (the rest of the file's facts is dropped after the crate's own step).
+pub struct ForeignFile {
+    pub file_idx: usize,
+    pub calls: Vec<(ForeignCall, CtxSet)>,
+    /// Only `suppressions` and `suppression_snippets` are set.
+    pub facts: FileFacts,
+}
+
+/// Keeps what `resolve_foreign_calls` needs from a crate's facts.
+pub fn foreign_files(
+    files: Vec<(usize, FileFacts)>,
+    contexts: Vec<Vec<CtxSet>>,
+) -> Vec<ForeignFile> {
+    files
+        .into_iter()
+        .zip(contexts)
+        .map(|((file_idx, f), ctx)| ForeignFile {
+            file_idx,
+            calls: f.foreign_calls.into_iter().zip(ctx).collect(),
+            facts: FileFacts {
+                suppressions: f.suppressions,
+                suppression_snippets: f.suppression_snippets,
+                ..Default::default()
+            },
+        })
+        .collect()
+}
+
 /// Findings where this crate calls into, or messages, another crate's reported state; then
 /// the crate's unused suppressions, now that every finding that may use one is known.
 pub fn resolve_foreign_calls(
     unit: &CrateUnit,
-    files: &[(usize, FileFacts)],
+    files: &[ForeignFile],
     rules: &RuleSet,
     exports: &ExportsByCrate,
     mut used: UsedSuppressions,
 ) -> Vec<Finding> {
-    let aliases = collect_aliases(files);
-    let index = build_index(files, rules, &aliases);
     let mut findings = Vec::new();
     let mut seen: HashSet<(usize, usize, u32)> = HashSet::new();
-    for (fi, (file_idx, facts)) in files.iter().enumerate() {
-        for call in &facts.foreign_calls {
-            let ctx = index.contexts[(index.offsets[fi] + call.scope) as usize];
+    for file in files {
+        for (call, ctx) in &file.calls {
             if ctx & rules.excluded_by_default != 0 {
                 continue;
             }
@@ -233,12 +258,12 @@ pub fn resolve_foreign_calls(
             // Per rule, the nearest state names it best.
             found.sort_by_key(|e| (e.rule, e.depth));
             for e in found {
-                if !seen.insert((e.rule, *file_idx, call.loc.start)) {
+                if !seen.insert((e.rule, file.file_idx, call.loc.start)) {
                     continue;
                 }
-                let finding = foreign_finding(unit, *file_idx, call, e, ctx, rules);
-                if let Some(i) = suppressing(facts, &finding) {
-                    used.insert((*file_idx, i, finding.rule.clone()));
+                let finding = foreign_finding(unit, file.file_idx, call, e, *ctx, rules);
+                if let Some(i) = suppressing(&file.facts, &finding) {
+                    used.insert((file.file_idx, i, finding.rule.clone()));
                     continue;
                 }
                 findings.push(finding);
@@ -246,8 +271,15 @@ pub fn resolve_foreign_calls(
         }
     }
     if rules.is_enabled("unused-suppression") {
-        for (file_idx, facts) in files {
-            report_suppressions(unit, *file_idx, facts, &used, rules, &mut findings);
+        for file in files {
+            report_suppressions(
+                unit,
+                file.file_idx,
+                &file.facts,
+                &used,
+                rules,
+                &mut findings,
+            );
         }
     }
     findings
@@ -258,7 +290,7 @@ fn foreign_finding(
     file_idx: usize,
     call: &ForeignCall,
     e: &Export,
-    ctx: crate::rules::compile::CtxSet,
+    ctx: CtxSet,
     rules: &RuleSet,
 ) -> Finding {
     let meta = &rules.rules[e.rule];

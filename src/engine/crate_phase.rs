@@ -83,6 +83,9 @@ pub struct CrateResult {
     pub exports: Vec<Export>,
     /// Suppressions used so far, when their report waits for the crate's cross-crate findings.
     pub used: UsedSuppressions,
+    /// With `defer_suppressions`: per file (position in `files`), the contexts of each of its
+    /// foreign calls, so the second step needs no index of the crate.
+    pub foreign_contexts: Vec<Vec<CtxSet>>,
 }
 
 /// Findings of one crate. With `want_exports`, also the fns and messages through which other
@@ -96,9 +99,10 @@ pub fn resolve_crate(
     defer_suppressions: bool,
 ) -> CrateResult {
     let mut faults: Vec<Fault> = Vec::new();
-    if files
-        .iter()
-        .all(|(_, f)| f.candidates.is_empty() && f.suppressions.is_empty())
+    if !defer_suppressions
+        && files
+            .iter()
+            .all(|(_, f)| f.candidates.is_empty() && f.suppressions.is_empty())
     {
         return CrateResult::default();
     }
@@ -328,11 +332,26 @@ pub fn resolve_crate(
             report_suppressions(unit, *file_idx, facts, &used, rules, &mut findings);
         }
     }
+    let foreign_contexts = if defer_suppressions {
+        files
+            .iter()
+            .enumerate()
+            .map(|(fi, (_, f))| {
+                f.foreign_calls
+                    .iter()
+                    .map(|c| index.contexts[(index.offsets[fi] + c.scope) as usize])
+                    .collect()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     CrateResult {
         findings,
         faults,
         exports,
         used,
+        foreign_contexts,
     }
 }
 

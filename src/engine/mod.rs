@@ -120,8 +120,8 @@ struct CrateOutcome {
     findings: Vec<Finding>,
     errors: Vec<FileError>,
     exports: Vec<across::Export>,
-    /// The crate's facts, kept when it calls into other crates of the run.
-    foreign: Option<Vec<(usize, crate::syntax::facts::FileFacts)>>,
+    /// What the second step needs, when the crate calls into other crates of the run.
+    foreign: Option<Vec<across::ForeignFile>>,
     used: crate_phase::UsedSuppressions,
 }
 
@@ -177,16 +177,16 @@ fn check_crate(
     let calls_out = facts.iter().any(|(_, f)| !f.foreign_calls.is_empty());
     let result =
         fault::catch(|| crate_phase::resolve_crate(unit, &facts, rules, want_exports, calls_out));
-    let (findings, exports, used, resolved) = match result {
+    let (findings, exports, used, contexts) = match result {
         Ok(r) => {
             faults.extend(r.faults);
-            (r.findings, r.exports, r.used, true)
+            (r.findings, r.exports, r.used, Some(r.foreign_contexts))
         }
         Err(panic) => {
             // A bug outside any one rule: this crate's findings are lost, not the run's (nor
             // are its calls into other crates judged: its suppressions' use is unknown).
             errors.push(crate_crashed(unit, &panic));
-            (Vec::new(), Vec::new(), Default::default(), false)
+            (Vec::new(), Vec::new(), Default::default(), None)
         }
     };
     let mut seen = std::collections::HashSet::new();
@@ -204,7 +204,9 @@ fn check_crate(
         findings,
         errors,
         exports,
-        foreign: (calls_out && resolved).then_some(facts),
+        foreign: contexts
+            .filter(|_| calls_out)
+            .map(|ctx| across::foreign_files(facts, ctx)),
         used,
     }
 }
