@@ -8,8 +8,8 @@
 //! names (and their callers, two calls up), and the messages whose handlers do; a call or
 //! message from another crate that depends on it is then reported where it is made.
 //!
-//! Only crates checked in the same run are linked (`statelint check .` in a workspace): a
-//! dependency from crates.io is not read.
+//! Only crates checked in the same run and of the same project are linked (`statelint check .`
+//! in a workspace; see `siblings`): a dependency from crates.io is not read.
 
 use std::collections::{HashMap, HashSet};
 
@@ -182,7 +182,7 @@ fn callers_within(index: &CrateIndex, start: &[u32], hops: u8) -> Vec<(u32, u8)>
     all
 }
 
-/// The export a call or message from another crate reaches, if any.
+/// The exports a call or message from another crate reaches (none when it reaches no state).
 fn lookup<'e>(call: &ForeignCall, exports: &'e ExportsByCrate) -> Vec<&'e Export> {
     let segments: Vec<&str> = call.target.split("::").collect();
     let Some(list) = segments.first().and_then(|c| exports.get(*c)) else {
