@@ -403,3 +403,61 @@ fn calls_into_another_crate_count_only_when_that_crate_is_checked_too() {
         together
     );
 }
+
+#[test]
+fn a_cross_crate_finding_points_at_the_state_it_reaches() {
+    let run = statelint(
+        &[
+            "check",
+            "fixtures/across-crates",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+        repo(),
+    );
+    let report = json(&run);
+    let fanout = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == "fixtures/across-crates/api/src/lib.rs" && f["line"] == 8)
+        .expect("the broadcast sent from the API crate");
+    assert_eq!(
+        fanout["state_at"],
+        serde_json::json!({"file": "fixtures/across-crates/hub/src/lib.rs", "line": 22})
+    );
+    // The hub's own finding has no such pointer.
+    assert!(report["findings"].as_array().unwrap().iter().all(|f| {
+        !f["file"].as_str().unwrap().contains("/hub/") || f.get("state_at").is_none()
+    }));
+
+    let run = statelint(
+        &[
+            "check",
+            "fixtures/across-crates",
+            "--format",
+            "sarif",
+            "--fail-on",
+            "never",
+        ],
+        repo(),
+    );
+    let sarif = json(&run);
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["locations"][0]["physicalLocation"]["region"]["startLine"] == 8
+                && r["ruleId"] == "local-websocket-fanout"
+        })
+        .expect("a SARIF result for the broadcast");
+    let related = &result["relatedLocations"][0];
+    assert_eq!(
+        related["physicalLocation"]["artifactLocation"]["uri"],
+        "fixtures/across-crates/hub/src/lib.rs"
+    );
+    assert_eq!(related["physicalLocation"]["region"]["startLine"], 22);
+}

@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::report::Finding;
+use crate::report::{Finding, StateAt};
 use crate::rules::compile::{CtxSet, RuleSet};
 use crate::rules::kinds::NodeKind;
 use crate::rules::model::Severity;
@@ -320,6 +320,10 @@ fn foreign_finding(
         crate_name: unit.name.clone(),
         context: primary_context(ctx, rules),
         reached_from: None,
+        state_at: Some(StateAt {
+            file: e.file.clone(),
+            line: e.line,
+        }),
         fingerprint: fingerprint(&meta.id, &file.rel, &call.item, &call.snippet),
         path: file.path.clone(),
         byte_start: call.loc.start,

@@ -34,6 +34,9 @@ pub struct Finding {
     /// `run` calling the helper that POSTs), so the report can point at both.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reached_from: Option<ReachedFrom>,
+    /// For a call into another crate of the run: where the state it reaches is reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_at: Option<StateAt>,
     pub fingerprint: String,
     /// Where to read the source again for the human report.
     #[serde(skip)]
@@ -42,6 +45,13 @@ pub struct Finding {
     pub byte_start: u32,
     #[serde(skip)]
     pub byte_end: u32,
+}
+
+/// Where the state a cross-crate finding reaches lives (the finding reported there).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StateAt {
+    pub file: String,
+    pub line: u32,
 }
 
 /// Where the context of a finding comes from: `file:line`, the fn declared there.

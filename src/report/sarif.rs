@@ -284,6 +284,21 @@ fn result(f: &Finding, rules: &RuleSet) -> SarifResult {
                     ),
                 },
             })
+            .chain(f.state_at.iter().map(|s| RelatedLocation {
+                id: 2,
+                physical_location: PhysicalLocation {
+                    artifact_location: artifact(&s.file),
+                    region: Some(Region {
+                        start_line: s.line.max(1),
+                        start_column: 1,
+                        end_line: None,
+                        end_column: None,
+                    }),
+                },
+                message: Text {
+                    text: "the state this reaches, in another crate".to_string(),
+                },
+            }))
             .collect(),
         partial_fingerprints: fingerprints,
     }
