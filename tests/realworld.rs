@@ -182,33 +182,24 @@ fn parse_labels(set: &str) -> Vec<Label> {
     labels
 }
 
-/// The `repository` (or `homepage`) of each vendored crate of a set, normalised, by crate
-/// directory.
+/// The project each vendored crate of a set is published from (`repository`, else
+/// `homepage`, as statelint itself reads it to link crates), by crate directory.
 fn repositories(set_root: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let Ok(entries) = std::fs::read_dir(set_root) else {
         return out;
     };
     for entry in entries.flatten() {
-        let Ok(text) = std::fs::read_to_string(entry.path().join("Cargo.toml")) else {
+        let path = entry.path().join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
-        let Ok(manifest) = text.parse::<toml::Table>() else {
-            continue;
-        };
-        // Older publishes of a workspace name only a homepage.
-        let field = |key: &str| {
-            manifest
-                .get("package")
-                .and_then(|p| p.get(key))
-                .and_then(|r| r.as_str())
-        };
-        if let Some(repo) = field("repository").or_else(|| field("homepage")) {
-            let repo = repo.trim().trim_end_matches('/').trim_end_matches(".git");
-            out.insert(
-                entry.file_name().to_string_lossy().into_owned(),
-                repo.to_ascii_lowercase(),
-            );
+        let project = statelint::workspace::manifest::parse_manifest(&path, &text)
+            .ok()
+            .and_then(|m| m.package)
+            .and_then(|p| p.project);
+        if let Some(project) = project {
+            out.insert(entry.file_name().to_string_lossy().into_owned(), project);
         }
     }
     out

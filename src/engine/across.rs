@@ -126,16 +126,21 @@ pub(super) fn exports(
             {
                 continue;
             }
-            let ffi = index.file_of(f);
-            let scope = &files[ffi].1.scopes[(f - index.offsets[ffi]) as usize];
+            let scope = index.scope_fact(files, f);
             let keys = [
                 scope.handles.as_deref().map(|m| (m, true)),
                 scope.fn_name.as_deref().map(|n| (n, false)),
             ];
             for (key, message) in keys.into_iter().flatten() {
+                let id = (key.to_string(), message, block.rule);
+                let at = seen.get(&id).copied();
+                // Per key and rule, the nearest finding wins.
+                if at.is_some_and(|at| out[at].depth <= depth) {
+                    continue;
+                }
                 let reported = &findings[finding];
                 let export = Export {
-                    key: key.to_string(),
+                    key: id.0.clone(),
                     message,
                     rule: block.rule,
                     finding_message: reported.message.clone(),
@@ -143,11 +148,10 @@ pub(super) fn exports(
                     line: reported.line,
                     depth,
                 };
-                match seen.get(&(key.to_string(), message, block.rule)) {
-                    Some(&at) if out[at].depth <= depth => {}
-                    Some(&at) => out[at] = export,
+                match at {
+                    Some(at) => out[at] = export,
                     None => {
-                        seen.insert((key.to_string(), message, block.rule), out.len());
+                        seen.insert(id, out.len());
                         out.push(export);
                     }
                 }

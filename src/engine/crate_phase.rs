@@ -11,7 +11,7 @@ use crate::rules::compile::{CtxSet, RuleSet};
 use crate::rules::kinds::NodeKind;
 use crate::rules::model::Severity;
 use crate::rules::template::Vars;
-use crate::syntax::facts::{Candidate, FileFacts, Roots};
+use crate::syntax::facts::{Candidate, FileFacts, Roots, ScopeFact};
 use crate::syntax::types::{AliasDef, RenderedTy};
 use crate::workspace::discover::{CrateUnit, SourceFile};
 
@@ -261,6 +261,7 @@ pub fn resolve_crate(
             }) {
                 Ok(Some(ctx)) => survivors.push(Survivor {
                     file: *file_idx,
+                    fi,
                     cand,
                     ctx,
                 }),
@@ -316,9 +317,8 @@ pub fn resolve_crate(
         if want_exports
             && rules.rules[block.rule].across_crates
             && finding.severity >= Severity::Warning
-            && let Some(fi) = files.iter().position(|(i, _)| *i == s.file)
         {
-            exportable.push((fi, s.cand, findings.len()));
+            exportable.push((s.fi, s.cand, findings.len()));
         }
         findings.push(finding);
     }
@@ -475,7 +475,10 @@ fn state_used_with(
 }
 
 struct Survivor<'c> {
+    /// The file's index in the crate's unit (for reports) and its position in `files` (for
+    /// the crate index).
     file: usize,
+    fi: usize,
     cand: &'c Candidate,
     ctx: CtxSet,
 }
@@ -544,11 +547,6 @@ fn drop_constructors<'c>(
     {
         return survivors;
     }
-    let position: HashMap<usize, usize> = files
-        .iter()
-        .enumerate()
-        .map(|(fi, (i, _))| (*i, fi))
-        .collect();
     // Does a finding of `holder` stand for state a call of `builder` would report?
     let covers = |holder: usize, builder: usize| {
         holder == builder
@@ -571,21 +569,19 @@ fn drop_constructors<'c>(
         .into_iter()
         .filter(|s| {
             let block = &rules.blocks[s.cand.block as usize];
-            let Some(&fi) = position.get(&s.file).filter(|_| block.constructor) else {
+            if !block.constructor {
                 return true;
-            };
-            let scope = index.offsets[fi] + s.cand.scope;
+            }
+            let scope = index.offsets[s.fi] + s.cand.scope;
             let mut at = Some(scope);
             while let Some(c) = at {
-                let cfi = index.file_of(c);
-                if files[cfi].1.scopes[(c - index.offsets[cfi]) as usize].static_init {
+                if index.scope_fact(files, c).static_init {
                     return false;
                 }
                 at = index.parent[c as usize];
             }
-            let f = index.enclosing_fn(scope);
-            let ffi = index.file_of(f);
-            let method = files[ffi].1.scopes[(f - index.offsets[ffi]) as usize]
+            let method = index
+                .scope_fact(files, index.enclosing_fn(scope))
                 .fn_name
                 .as_deref()
                 .and_then(|n| n.rsplit_once("::"))
@@ -692,15 +688,13 @@ fn reached_from(
         .map(|(_, c)| c.follow_calls)
         .max()
         .unwrap_or(0);
-    let fi = files.iter().position(|(i, _)| *i == s.file)?;
-    let origin = index.context_origin(index.offsets[fi] + s.cand.scope, mask, hops)?;
-    let ofi = index.file_of(origin);
-    let (unit_file, facts) = &files[ofi];
-    let scope = &facts.scopes[(origin - index.offsets[ofi]) as usize];
+    let origin = index.context_origin(index.offsets[s.fi] + s.cand.scope, mask, hops)?;
+    let unit_file = files[index.file_of(origin)].0;
+    let scope = index.scope_fact(files, origin);
     // Only a named fn is worth pointing at (not a closure registered outside any fn).
     let function = scope.fn_name.as_deref()?;
     Some(ReachedFrom {
-        file: unit.files[*unit_file].display.clone(),
+        file: unit.files[unit_file].display.clone(),
         line: scope.line,
         function: function.to_string(),
     })
@@ -1002,6 +996,12 @@ impl<'a> CrateIndex<'a> {
             frontier = next;
         }
         None
+    }
+
+    /// The facts of a crate-wide scope id.
+    pub(super) fn scope_fact<'f>(&self, files: &'f [(usize, FileFacts)], id: u32) -> &'f ScopeFact {
+        let fi = self.file_of(id);
+        &files[fi].1.scopes[(id - self.offsets[fi]) as usize]
     }
 
     /// The file (position in the crate's file list) a crate-wide scope id belongs to.

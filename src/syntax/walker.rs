@@ -544,20 +544,20 @@ impl<'a> Walker<'a> {
         set
     }
 
+    /// `name` is the fn's own name, `key` its fn-table key (`Type::method` in an impl): a
+    /// context's `fn-name` may name either (`^main$`, or a type: `^Tmp\w*::`).
     fn fn_contexts(
         &mut self,
         attrs: &[Attribute],
-        sig: &syn::Signature,
+        name: &str,
+        key: &str,
         params: &[Param],
     ) -> CtxSet {
         let mut set = self.attribute_contexts(attrs);
-        let name = sig.ident.to_string();
-        // A method is also matched as `Type::method` (a context may name the type).
-        let key = self.impl_self.as_ref().map(|t| format!("{t}::{name}"));
         for (bit, c) in self.rules.contexts.iter().enumerate() {
             if let Some(re) = &c.fn_name
                 && self.fn_name_file_ok[bit]
-                && (re.is_match(&name) || key.as_deref().is_some_and(|k| re.is_match(k)))
+                && (re.is_match(name) || (key != name && re.is_match(key)))
             {
                 set |= 1 << bit;
             }
@@ -1181,12 +1181,12 @@ impl<'a> Walker<'a> {
                 FnArg::Receiver(_) => None,
             })
             .collect();
-        let ctx = self.fn_contexts(attrs, sig, &params);
         let name = sig.ident.to_string();
         let key = match &self.impl_self {
             Some(t) => format!("{t}::{name}"),
             None => name.clone(),
         };
+        let ctx = self.fn_contexts(attrs, &name, &key, &params);
         let saved_impl = self.impl_self.take();
         let handles = self.impl_message.take();
         let saved_bound = std::mem::take(&mut self.bound);
@@ -1305,6 +1305,7 @@ impl<'a> Walker<'a> {
         for (i, f) in s.fields.iter().enumerate() {
             let t = Ty::from_syn(&f.ty, &self.resolver);
             self.note_type_usage(&t);
+            let own_names = field_types.len();
             t.local_names(&mut field_types);
             let name = f
                 .ident
@@ -1314,11 +1315,9 @@ impl<'a> Walker<'a> {
             if self.rules.tracks_state_use {
                 // Any alias the field's type mentions (`handlers: Arc<RwLock<HandlerMap>>`):
                 // where the field is used is where the alias's state is used.
-                let mut names = Vec::new();
-                t.local_names(&mut names);
-                for alias in names {
+                for alias in &field_types[own_names..] {
                     if self.alias_words.contains_key(alias.as_str()) {
-                        self.facts.typed_fields.push((alias, name.clone()));
+                        self.facts.typed_fields.push((alias.clone(), name.clone()));
                     }
                 }
             }
