@@ -136,6 +136,13 @@ pub fn resolve_crate(
     } else {
         HashMap::new()
     };
+    // Field or static name -> names of the keys it is indexed with anywhere in the crate.
+    let mut state_keys: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (_, f) in files {
+        for (state, key) in &f.state_keys {
+            state_keys.entry(&**state).or_default().push(&**key);
+        }
+    }
     let deps = dependencies(unit);
 
     // Does a candidate survive the crate-level conditions? Returns its contexts if so.
@@ -162,6 +169,16 @@ pub fn resolve_crate(
                 if !implemented {
                     return None;
                 }
+            }
+        }
+        if let Some(re) = &block.keyed_by {
+            let keyed = cand
+                .name
+                .as_deref()
+                .and_then(|n| state_keys.get(n))
+                .is_some_and(|keys| keys.iter().any(|k| re.is_match(k)));
+            if !keyed {
+                return None;
             }
         }
         if let Some(want) = block.in_app_state {

@@ -49,6 +49,8 @@ pub struct RuleSet {
     pub uses_receiver: bool,
     /// Some block has `unless-used-with`: record where fields and statics are used.
     pub tracks_state_use: bool,
+    /// Some block has `keyed-by`: record the keys fields and statics are indexed with.
+    pub tracks_state_keys: bool,
     /// Last segments of the call paths rules name (`remove_file`, `spawn`, `tick`): a macro the
     /// walker does not know is read as code when its body mentions one (`try_!(fs::copy(..))`).
     pub call_words: HashSet<String>,
@@ -121,6 +123,8 @@ pub struct Block {
     pub in_app_state: Option<bool>,
     /// The field's struct is named so (`owner`) / implements such a trait (`owner-implements`).
     pub owner: Option<Regex>,
+    /// The state is indexed somewhere in the crate with a key named so (`keyed-by`).
+    pub keyed_by: Option<Regex>,
     pub owner_implements: Option<GlobSet>,
     pub severity: Option<Severity>,
     pub message: Option<Template>,
@@ -787,6 +791,7 @@ fn present_keys(m: &MatchDef) -> Vec<(&'static str, Range<usize>)> {
     key!(unless_used_with, "unless-used-with");
     key!(in_app_state, "in-app-state");
     key!(owner, "owner");
+    key!(keyed_by, "keyed-by");
     key!(owner_implements, "owner-implements");
     key!(constructor, "constructor");
     key!(prefer_owner_calls, "prefer-owner-calls");
@@ -953,6 +958,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
         wrappers: DEFAULT_WRAPPERS.iter().map(|s| s.to_string()).collect(),
         uses_receiver: false,
         tracks_state_use: false,
+        tracks_state_keys: false,
         call_words: HashSet::new(),
         disabled: HashSet::new(),
         defined_lists: BTreeSet::new(),
@@ -1122,6 +1128,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
     set.lists = lists;
     set.defined_lists = defined_lists;
     set.tracks_state_use = set.blocks.iter().any(|b| b.unless_used_with.is_some());
+    set.tracks_state_keys = set.blocks.iter().any(|b| b.keyed_by.is_some());
     set.uses_receiver = set
         .blocks
         .iter()
@@ -1338,6 +1345,7 @@ fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Blo
         prefer_owner_calls: None,
         in_app_state: m.in_app_state.as_ref().map(|v| *v.get_ref()),
         owner: l.regex_any(&m.owner, "owner"),
+        keyed_by: l.regex_any(&m.keyed_by, "keyed-by"),
         owner_implements: l.globset(&m.owner_implements, "owner-implements"),
         severity: m.severity.as_ref().map(|s| *s.get_ref()),
         message: None,

@@ -86,6 +86,7 @@ impl NodeKind {
                 "not-name",
                 "mutable",
                 "unless-used-with",
+                "keyed-by",
             ],
             NodeKind::Let => &["type", "not-type", "name", "not-name", "mutable"],
             NodeKind::Field => &[
@@ -95,6 +96,7 @@ impl NodeKind {
                 "not-name",
                 "in-app-state",
                 "unless-used-with",
+                "keyed-by",
                 "owner",
                 "owner-implements",
                 "prefer-owner-calls",

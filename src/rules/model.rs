@@ -114,6 +114,9 @@ pub struct MatchDef {
     /// (within `hops` same-crate calls): a map of connections fed by a pub/sub subscription.
     pub unless_used_with: Option<Spanned<StrList>>,
     pub in_app_state: Option<Spanned<bool>>,
+    /// Regexes on the names of the keys the state is indexed with (`self.result_map.insert(res.token, ..)`
+    /// is keyed by `token`): a map keyed by session tokens is a session store, whatever its name.
+    pub keyed_by: Option<Spanned<StrList>>,
     /// Regexes on the name of the struct a field belongs to (`(?i)store$`).
     pub owner: Option<Spanned<StrList>>,
     /// Trait globs: the struct a field belongs to implements one (`*SessionStore`).

@@ -197,3 +197,93 @@ mod tests {
         assert_eq!(out, ["a", "b", "INSERT INTO t", "c {}", "d", "e"]);
     }
 }
+
+/// Map methods whose first argument is the key an entry is stored or looked up under.
+pub const KEYED_METHODS: &[&str] = &[
+    "insert",
+    "get",
+    "get_mut",
+    "remove",
+    "entry",
+    "contains_key",
+    "try_insert",
+    "remove_entry",
+    "get_or_insert_with",
+    "put",
+];
+
+/// The field or static a keyed method is called on, looking through locks and guards:
+/// `self.sessions.lock().unwrap()` is `sessions`, `TOKENS.write().await` is `TOKENS`.
+pub fn indexed_state(mut e: &Expr) -> Option<String> {
+    const GUARDS: &[&str] = &[
+        "lock",
+        "read",
+        "write",
+        "borrow",
+        "borrow_mut",
+        "unwrap",
+        "expect",
+        "lock_owned",
+        "write_owned",
+        "read_owned",
+        "as_mut",
+        "as_ref",
+        "get_mut",
+    ];
+    for _ in 0..8 {
+        match strip(e) {
+            Expr::MethodCall(m) if GUARDS.contains(&m.method.to_string().as_str()) => {
+                e = &m.receiver;
+            }
+            Expr::Field(f) => {
+                return match &f.member {
+                    syn::Member::Named(i) => Some(i.to_string()),
+                    syn::Member::Unnamed(_) => None,
+                };
+            }
+            Expr::Path(p) => {
+                let name = p.path.get_ident()?.to_string();
+                let screaming = name.len() > 1
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                return screaming.then_some(name);
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The name of the value an entry is keyed with: `res.token` and `&challenge.token` are
+/// `token`, `session_id.clone()` is `session_id`, `id.to_string()` is `id`.
+pub fn key_name(mut e: &Expr) -> Option<String> {
+    const CONVERSIONS: &[&str] = &[
+        "clone",
+        "to_string",
+        "to_owned",
+        "as_str",
+        "as_ref",
+        "into",
+        "as_bytes",
+        "borrow",
+        "to_vec",
+    ];
+    for _ in 0..8 {
+        match strip(e) {
+            Expr::MethodCall(m) if CONVERSIONS.contains(&m.method.to_string().as_str()) => {
+                e = &m.receiver;
+            }
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => e = &u.expr,
+            Expr::Field(f) => {
+                return match &f.member {
+                    syn::Member::Named(i) => Some(i.to_string()),
+                    syn::Member::Unnamed(_) => None,
+                };
+            }
+            Expr::Path(p) => return p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => return None,
+        }
+    }
+    None
+}

@@ -21,7 +21,7 @@ use crate::rules::kinds::NodeKind;
 use crate::source::{Location, SourceText};
 
 use super::cfg::{never_compiled, requires_cfg};
-use super::exprs::{infer_type, pattern_name, string_values, strip};
+use super::exprs::{self, infer_type, pattern_name, string_values, strip};
 use super::facts::{Candidate, FileFacts, ForeignCall, Roots, ScopeFact};
 use super::imports::{ExternNames, ImportScope, ResolvedPath, Resolver};
 use super::macros::{self, MacroBody, MacroStatic};
@@ -296,6 +296,22 @@ impl<'a> Walker<'a> {
             s.state_uses.dedup();
         }
         self.facts
+    }
+
+    /// `self.result_map.insert(res.token, ..)`: `result_map` is keyed by `token`.
+    fn note_state_key(&mut self, m: &ExprMethodCall, method: &str) {
+        if !exprs::KEYED_METHODS.contains(&method) {
+            return;
+        }
+        let Some(key) = m.args.first().and_then(exprs::key_name) else {
+            return;
+        };
+        if let Some(state) = exprs::indexed_state(&m.receiver) {
+            let entry = (state.into_boxed_str(), key.into_boxed_str());
+            if !self.facts.state_keys.contains(&entry) {
+                self.facts.state_keys.push(entry);
+            }
+        }
     }
 
     fn note_state_use(&mut self, name: &str) {
@@ -913,6 +929,9 @@ impl<'a> Walker<'a> {
                 self.visit_expr(a);
             }
             let name = &chain[i].name;
+            if self.rules.tracks_state_keys {
+                self.note_state_key(links[i], name);
+            }
             if !self.siblings.is_empty()
                 && MESSAGE_SENDS.contains(&name.as_str())
                 && let Some(ty) = m.args.first().and_then(|a| self.message_type(a))
