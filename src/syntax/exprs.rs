@@ -157,47 +157,6 @@ fn is_constructor(name: &str) -> bool {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::syntax::imports::{ExternNames, ImportScope};
-    use std::sync::Arc;
-
-    #[test]
-    fn infers_nested_constructors() {
-        let file: syn::File = syn::parse_str("use std::sync::{Arc, Mutex};").unwrap();
-        let externs = Arc::new(ExternNames::default());
-        let mut r = Resolver::new(externs.clone());
-        r.push_module(ImportScope::collect(&file.items, "crate", &externs));
-        let e: Expr =
-            syn::parse_str("Arc::new(Mutex::new(HashMap::<String, Session>::new()))").unwrap();
-        let t = infer_type(&e, &r, 0).unwrap();
-        assert_eq!(t.rendered(false), "Arc<Mutex<HashMap<String,Session>>>");
-        let e: Expr = syn::parse_str("AppState { db }").unwrap();
-        assert_eq!(infer_type(&e, &r, 0).unwrap().rendered(false), "AppState");
-        let e: Expr = syn::parse_str("compute()").unwrap();
-        assert!(infer_type(&e, &r, 0).is_none());
-    }
-
-    #[test]
-    fn string_values_follow_consts_and_format() {
-        let consts: HashMap<String, String> =
-            [("SQL".to_string(), "INSERT INTO t".to_string())].into();
-        let mut out = Vec::new();
-        for src in [
-            "\"a\"",
-            "&\"b\"",
-            "SQL",
-            "format!(\"c {}\", x)",
-            "\"d\".to_string()",
-            "String::from(\"e\")",
-        ] {
-            string_values(&syn::parse_str(src).unwrap(), &consts, &mut out);
-        }
-        assert_eq!(out, ["a", "b", "INSERT INTO t", "c {}", "d", "e"]);
-    }
-}
-
 /// Map methods whose first argument is the key an entry is stored or looked up under.
 pub const KEYED_METHODS: &[&str] = &[
     "insert",
@@ -286,4 +245,74 @@ pub fn key_name(mut e: &Expr) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::imports::{ExternNames, ImportScope};
+    use std::sync::Arc;
+
+    #[test]
+    fn infers_nested_constructors() {
+        let file: syn::File = syn::parse_str("use std::sync::{Arc, Mutex};").unwrap();
+        let externs = Arc::new(ExternNames::default());
+        let mut r = Resolver::new(externs.clone());
+        r.push_module(ImportScope::collect(&file.items, "crate", &externs));
+        let e: Expr =
+            syn::parse_str("Arc::new(Mutex::new(HashMap::<String, Session>::new()))").unwrap();
+        let t = infer_type(&e, &r, 0).unwrap();
+        assert_eq!(t.rendered(false), "Arc<Mutex<HashMap<String,Session>>>");
+        let e: Expr = syn::parse_str("AppState { db }").unwrap();
+        assert_eq!(infer_type(&e, &r, 0).unwrap().rendered(false), "AppState");
+        let e: Expr = syn::parse_str("compute()").unwrap();
+        assert!(infer_type(&e, &r, 0).is_none());
+    }
+
+    #[test]
+    fn string_values_follow_consts_and_format() {
+        let consts: HashMap<String, String> =
+            [("SQL".to_string(), "INSERT INTO t".to_string())].into();
+        let mut out = Vec::new();
+        for src in [
+            "\"a\"",
+            "&\"b\"",
+            "SQL",
+            "format!(\"c {}\", x)",
+            "\"d\".to_string()",
+            "String::from(\"e\")",
+        ] {
+            string_values(&syn::parse_str(src).unwrap(), &consts, &mut out);
+        }
+        assert_eq!(out, ["a", "b", "INSERT INTO t", "c {}", "d", "e"]);
+    }
+
+    #[test]
+    fn keyed_state_and_key_names() {
+        let call = |src: &str| -> (Option<String>, Option<String>) {
+            let Expr::MethodCall(m) = syn::parse_str::<Expr>(src).unwrap() else {
+                panic!("not a method call: {src}")
+            };
+            (
+                indexed_state(&m.receiver),
+                m.args.first().and_then(key_name),
+            )
+        };
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            call("self.result_map.insert(res.token, res.key)"),
+            (some("result_map"), some("token"))
+        );
+        assert_eq!(
+            call("self.sessions.lock().unwrap().remove(&check.session_id.clone())"),
+            (some("sessions"), some("session_id"))
+        );
+        assert_eq!(
+            call("TOKENS.write().await.get(token.as_str())"),
+            (some("TOKENS"), some("token"))
+        );
+        // A local is not state, and neither is a lowercase path.
+        assert_eq!(call("map.insert(token, 1)").0, None);
+        assert_eq!(call("self.users.get(&compute(id))").1, None);
+    }
 }
