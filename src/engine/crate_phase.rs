@@ -136,14 +136,19 @@ pub fn resolve_crate(
     } else {
         HashMap::new()
     };
-    // Field or static name -> names of the keys it is indexed with anywhere in the crate.
-    let mut state_keys: HashMap<&str, Vec<&str>> = HashMap::new();
+    // (struct, field) or ("", static) -> names of the keys it is indexed with.
+    let mut state_keys: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
     for (_, f) in files {
-        for (state, key) in &f.state_keys {
-            state_keys.entry(&**state).or_default().push(&**key);
+        for (owner, state, key) in &f.state_keys {
+            state_keys.entry((owner, state)).or_default().push(key);
         }
     }
     let deps = dependencies(unit);
+    let methods = if rules.blocks.iter().any(|b| b.unless_owner_calls.is_some()) {
+        owner_methods(&index)
+    } else {
+        HashMap::new()
+    };
 
     // Does a candidate survive the crate-level conditions? Returns its contexts if so.
     let survives = |fi: usize, facts: &FileFacts, cand: &Candidate| -> Option<CtxSet> {
@@ -171,11 +176,18 @@ pub fn resolve_crate(
                 }
             }
         }
+        if let Some(p) = block.unless_owner_calls
+            && let Some(fns) = cand.owner.as_deref().and_then(|o| methods.get(o))
+            && index.reaches(fns, p as u16, 0)
+        {
+            return None;
+        }
         if let Some(re) = &block.keyed_by {
+            let owner = cand.owner.as_deref().unwrap_or_default();
             let keyed = cand
                 .name
                 .as_deref()
-                .and_then(|n| state_keys.get(n))
+                .and_then(|n| state_keys.get(&(owner, n)))
                 .is_some_and(|keys| keys.iter().any(|k| re.is_match(k)));
             if !keyed {
                 return None;
@@ -219,18 +231,25 @@ pub fn resolve_crate(
         if block.unless_usage.is_some_and(|u| usage[u]) {
             return None;
         }
-        if let Some(p) = block.unless_used_with
-            && state_used_with(
-                &index,
-                files,
-                &typed_fields,
-                block.kind,
-                cand,
-                p as u16,
-                block.hops,
-            )
-        {
-            return None;
+        if block.unless_used_with.is_some() || block.used_with.is_some() {
+            let names = state_names(&typed_fields, block.kind, cand);
+            if let Some(p) = block.unless_used_with
+                && state_used_with(&index, files, &names, p as u16, block.hops, 0)
+            {
+                return None;
+            }
+            if let Some(p) = block.used_with
+                && !state_used_with(
+                    &index,
+                    files,
+                    &names,
+                    p as u16,
+                    block.hops,
+                    block.used_with_not_inside,
+                )
+            {
+                return None;
+            }
         }
         if block.needs_reach() {
             let mut roots = index.roots(fi, &facts.names, &cand.roots);
@@ -448,18 +467,14 @@ pub(super) fn report_suppressions(
     }
 }
 
-/// Is the state a node declares (a field, a static, or the fields declared with an alias)
-/// used in code that satisfies `predicate` within `hops` calls?
-fn state_used_with(
-    index: &CrateIndex,
-    files: &[(usize, FileFacts)],
-    typed_fields: &HashMap<&str, Vec<&str>>,
+/// The names code uses the state a node declares by: a field's or static's own name, or the
+/// fields declared with an alias.
+fn state_names<'n>(
+    typed_fields: &HashMap<&str, Vec<&'n str>>,
     kind: NodeKind,
-    cand: &Candidate,
-    predicate: u16,
-    hops: u8,
-) -> bool {
-    let names: Vec<&str> = match kind {
+    cand: &'n Candidate,
+) -> Vec<&'n str> {
+    match kind {
         NodeKind::TypeAlias => cand
             .owner
             .as_deref()
@@ -467,7 +482,19 @@ fn state_used_with(
             .cloned()
             .unwrap_or_default(),
         _ => cand.name.as_deref().into_iter().collect(),
-    };
+    }
+}
+
+/// Is the state (by the names from `state_names`) used in code that satisfies `predicate`
+/// within `hops` calls, leaving out code in the `not_inside` contexts?
+fn state_used_with(
+    index: &CrateIndex,
+    files: &[(usize, FileFacts)],
+    names: &[&str],
+    predicate: u16,
+    hops: u8,
+    not_inside: CtxSet,
+) -> bool {
     if names.is_empty() {
         return false;
     }
@@ -482,7 +509,11 @@ fn state_used_with(
         for (si, s) in f.scopes.iter().enumerate() {
             if s.state_uses.iter().any(|u| ids.contains(u)) {
                 let scope = index.offsets[fi] + si as u32;
-                if index.reaches(&[index.enclosing_fn(scope)], predicate, hops) {
+                let function = index.enclosing_fn(scope);
+                if index.contexts[function as usize] & not_inside != 0 {
+                    continue;
+                }
+                if index.reaches(&[function], predicate, hops) {
                     return true;
                 }
             }
@@ -623,6 +654,20 @@ fn drop_constructors<'c>(
         .collect()
 }
 
+/// Struct name -> the scopes of its methods (fn table keys `Type::method`).
+fn owner_methods<'i>(index: &'i CrateIndex) -> HashMap<&'i str, Vec<u32>> {
+    let mut methods: HashMap<&str, Vec<u32>> = HashMap::new();
+    for (key, scopes) in &index.fn_table {
+        if let Some((ty, _)) = key.rsplit_once("::") {
+            methods
+                .entry(ty)
+                .or_default()
+                .extend(scopes.iter().copied());
+        }
+    }
+    methods
+}
+
 /// Fields of blocks with `prefer-owner-calls`: grouped by rule and the type's arguments
 /// (`<ChannelEvent>` of `Sender<ChannelEvent>` and `BroadcastSender<ChannelEvent>`), a group
 /// where some owners' methods create the value keeps only those owners' fields; the other
@@ -639,16 +684,7 @@ fn drop_handles<'c>(
     }) {
         return survivors;
     }
-    // Owner type -> its methods (fn table keys `Type::method`).
-    let mut methods: HashMap<&str, Vec<u32>> = HashMap::new();
-    for (key, scopes) in &index.fn_table {
-        if let Some((ty, _)) = key.rsplit_once("::") {
-            methods
-                .entry(ty)
-                .or_default()
-                .extend(scopes.iter().copied());
-        }
-    }
+    let methods = owner_methods(index);
     let args = |c: &Candidate| -> Option<String> {
         let t = c.type_text.as_deref()?;
         Some(t[t.find('<')?..].to_string())

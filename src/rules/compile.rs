@@ -116,10 +116,16 @@ pub struct Block {
     pub unless_usage: Option<usize>,
     /// Predicate over the code that uses the node's state (`unless-used-with`).
     pub unless_used_with: Option<usize>,
+    /// Predicate the code using the node's state must satisfy (`used-with`), and the contexts
+    /// whose code does not count (`used-with-not-inside`).
+    pub used_with: Option<usize>,
+    pub used_with_not_inside: CtxSet,
     /// Not reported when the field or static it builds is (see `MatchDef::constructor`).
     pub constructor: bool,
     /// Predicate: the owner's methods create what the field holds (see `MatchDef`).
     pub prefer_owner_calls: Option<usize>,
+    /// Predicate: the owner's methods make such a call, so the field is not reported.
+    pub unless_owner_calls: Option<usize>,
     pub in_app_state: Option<bool>,
     /// The field's struct is named so (`owner`) / implements such a trait (`owner-implements`).
     pub owner: Option<Regex>,
@@ -789,12 +795,15 @@ fn present_keys(m: &MatchDef) -> Vec<(&'static str, Range<usize>)> {
     key!(requires_usage, "requires-usage");
     key!(unless_usage, "unless-usage");
     key!(unless_used_with, "unless-used-with");
+    key!(used_with, "used-with");
+    key!(used_with_not_inside, "used-with-not-inside");
     key!(in_app_state, "in-app-state");
     key!(owner, "owner");
     key!(keyed_by, "keyed-by");
     key!(owner_implements, "owner-implements");
     key!(constructor, "constructor");
     key!(prefer_owner_calls, "prefer-owner-calls");
+    key!(unless_owner_calls, "unless-owner-calls");
     key!(severity, "severity");
     key!(message, "message");
     key!(help, "help");
@@ -1127,7 +1136,10 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
     set.usage.count = usage_count;
     set.lists = lists;
     set.defined_lists = defined_lists;
-    set.tracks_state_use = set.blocks.iter().any(|b| b.unless_used_with.is_some());
+    set.tracks_state_use = set
+        .blocks
+        .iter()
+        .any(|b| b.unless_used_with.is_some() || b.used_with.is_some());
     set.tracks_state_keys = set.blocks.iter().any(|b| b.keyed_by.is_some());
     set.uses_receiver = set
         .blocks
@@ -1341,8 +1353,11 @@ fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Blo
         requires_usage: None,
         unless_usage: None,
         unless_used_with: None,
+        used_with: None,
+        used_with_not_inside: 0,
         constructor: false,
         prefer_owner_calls: None,
+        unless_owner_calls: None,
         in_app_state: m.in_app_state.as_ref().map(|v| *v.get_ref()),
         owner: l.regex_any(&m.owner, "owner"),
         keyed_by: l.regex_any(&m.keyed_by, "keyed-by"),
@@ -1472,9 +1487,14 @@ fn compile_block(
     block.requires_usage = usage_set(l, &m.requires_usage, "requires-usage");
     block.unless_usage = usage_set(l, &m.unless_usage, "unless-usage");
     block.unless_used_with = call_pred(l, &m.unless_used_with, "unless-used-with", false, preds);
+    block.used_with = call_pred(l, &m.used_with, "used-with", false, preds);
+    block.used_with_not_inside =
+        l.contexts(&m.used_with_not_inside, "used-with-not-inside", ctx_ids);
     block.constructor = m.constructor.as_ref().is_some_and(|c| *c.get_ref());
     block.prefer_owner_calls =
         call_pred(l, &m.prefer_owner_calls, "prefer-owner-calls", false, preds);
+    block.unless_owner_calls =
+        call_pred(l, &m.unless_owner_calls, "unless-owner-calls", false, preds);
     Some(block)
 }
 

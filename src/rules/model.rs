@@ -113,6 +113,11 @@ pub struct MatchDef {
     /// fields declared with the alias) is used in code that makes one of these calls
     /// (within `hops` same-crate calls): a map of connections fed by a pub/sub subscription.
     pub unless_used_with: Option<Spanned<StrList>>,
+    /// Call globs: the block fires only when the node's state is used in code that makes one of
+    /// these calls (a settings lock taken with `.write()`), outside `used-with-not-inside`.
+    pub used_with: Option<Spanned<StrList>>,
+    /// Contexts whose code does not count for `used-with` (`main`: set once at start-up).
+    pub used_with_not_inside: Option<Spanned<StrList>>,
     pub in_app_state: Option<Spanned<bool>>,
     /// Regexes on the names of the keys the state is indexed with (`self.result_map.insert(res.token, ..)`
     /// is keyed by `token`): a map keyed by session tokens is a session store, whatever its name.
@@ -129,6 +134,9 @@ pub struct MatchDef {
     /// of one `broadcast::Sender<Event>`), when the methods of some owning structs make one of
     /// these calls (create the channel), only those are reported; the others hold clones.
     pub prefer_owner_calls: Option<Spanned<StrList>>,
+    /// Call globs: a field is not reported when the methods of its struct make one of these
+    /// calls themselves (a store that opens its own SQLite pool is reported at the open).
+    pub unless_owner_calls: Option<Spanned<StrList>>,
     pub severity: Option<Spanned<Severity>>,
     pub message: Option<Spanned<String>>,
     pub help: Option<Spanned<String>>,

@@ -171,9 +171,25 @@ pub const KEYED_METHODS: &[&str] = &[
     "put",
 ];
 
-/// The field or static a keyed method is called on, looking through locks and guards:
-/// `self.sessions.lock().unwrap()` is `sessions`, `TOKENS.write().await` is `TOKENS`.
-pub fn indexed_state(mut e: &Expr) -> Option<String> {
+/// What a keyed method is called on: a field of `self` or a static.
+#[derive(Debug, PartialEq)]
+pub enum IndexedState {
+    SelfField(String),
+    Static(String),
+}
+
+impl IndexedState {
+    pub fn name(&self) -> &str {
+        match self {
+            IndexedState::SelfField(n) | IndexedState::Static(n) => n,
+        }
+    }
+}
+
+/// The field of `self` or static a keyed method is called on, looking through locks and
+/// guards: `self.sessions.lock().unwrap()` is `sessions`, `TOKENS.write().await` is `TOKENS`.
+/// A field of another value (`other.map`) is not known to belong to any struct.
+pub fn indexed_state(mut e: &Expr) -> Option<IndexedState> {
     const GUARDS: &[&str] = &[
         "lock",
         "read",
@@ -195,9 +211,12 @@ pub fn indexed_state(mut e: &Expr) -> Option<String> {
                 e = &m.receiver;
             }
             Expr::Field(f) => {
+                let on_self = matches!(strip(&f.base), Expr::Path(p) if p.path.is_ident("self"));
                 return match &f.member {
-                    syn::Member::Named(i) => Some(i.to_string()),
-                    syn::Member::Unnamed(_) => None,
+                    syn::Member::Named(i) if on_self => {
+                        Some(IndexedState::SelfField(i.to_string()))
+                    }
+                    _ => None,
                 };
             }
             Expr::Path(p) => {
@@ -206,7 +225,7 @@ pub fn indexed_state(mut e: &Expr) -> Option<String> {
                     && name
                         .chars()
                         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-                return screaming.then_some(name);
+                return screaming.then_some(IndexedState::Static(name));
             }
             _ => return None,
         }
@@ -214,37 +233,67 @@ pub fn indexed_state(mut e: &Expr) -> Option<String> {
     None
 }
 
-/// The name of the value an entry is keyed with: `res.token` and `&challenge.token` are
-/// `token`, `session_id.clone()` is `session_id`, `id.to_string()` is `id`.
-pub fn key_name(mut e: &Expr) -> Option<String> {
-    const CONVERSIONS: &[&str] = &[
-        "clone",
-        "to_string",
-        "to_owned",
-        "as_str",
-        "as_ref",
-        "into",
-        "as_bytes",
-        "borrow",
-        "to_vec",
-    ];
+/// Types whose values say nothing of what they identify: the variable's name does.
+pub fn is_plain_key_type(name: &str) -> bool {
+    matches!(
+        name,
+        "String"
+            | "str"
+            | "Uuid"
+            | "u8"
+            | "u16"
+            | "u32"
+            | "u64"
+            | "u128"
+            | "usize"
+            | "i32"
+            | "i64"
+            | "Vec"
+            | "Bytes"
+            | "Cow"
+            | "Box"
+            | "Arc"
+            | "Rc"
+    )
+}
+
+/// Removes conversions that keep the key's meaning (`.clone()`, `.to_string()`, `&`, `*`).
+pub fn strip_conversions(mut e: &Expr) -> &Expr {
     for _ in 0..8 {
         match strip(e) {
-            Expr::MethodCall(m) if CONVERSIONS.contains(&m.method.to_string().as_str()) => {
+            Expr::MethodCall(m) if KEY_CONVERSIONS.contains(&m.method.to_string().as_str()) => {
                 e = &m.receiver;
             }
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => e = &u.expr,
-            Expr::Field(f) => {
-                return match &f.member {
-                    syn::Member::Named(i) => Some(i.to_string()),
-                    syn::Member::Unnamed(_) => None,
-                };
-            }
-            Expr::Path(p) => return p.path.segments.last().map(|s| s.ident.to_string()),
-            _ => return None,
+            other => return other,
         }
     }
-    None
+    e
+}
+
+const KEY_CONVERSIONS: &[&str] = &[
+    "clone",
+    "to_string",
+    "to_owned",
+    "as_str",
+    "as_ref",
+    "into",
+    "as_bytes",
+    "borrow",
+    "to_vec",
+];
+
+/// The name of the value an entry is keyed with: `res.token` and `&challenge.token` are
+/// `token`, `session_id.clone()` is `session_id`, `id.to_string()` is `id`.
+pub fn key_name(e: &Expr) -> Option<String> {
+    match strip_conversions(e) {
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(i) => Some(i.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -294,7 +343,7 @@ mod tests {
                 panic!("not a method call: {src}")
             };
             (
-                indexed_state(&m.receiver),
+                indexed_state(&m.receiver).map(|s| s.name().to_string()),
                 m.args.first().and_then(key_name),
             )
         };
@@ -311,8 +360,9 @@ mod tests {
             call("TOKENS.write().await.get(token.as_str())"),
             (some("TOKENS"), some("token"))
         );
-        // A local is not state, and neither is a lowercase path.
+        // A local is not state, nor a field of another value.
         assert_eq!(call("map.insert(token, 1)").0, None);
+        assert_eq!(call("other.map.insert(token, 1)").0, None);
         assert_eq!(call("self.users.get(&compute(id))").1, None);
     }
 }

@@ -30,9 +30,10 @@ pub struct FileFacts {
     /// (type name, field name) for fields declared with a single crate-local type name
     /// (`peers: Peers`): which fields an alias stands for.
     pub typed_fields: Vec<(String, String)>,
-    /// (field or static, key name) for entries stored or looked up by key
-    /// (`self.result_map.insert(res.token, ..)`), when a rule asks (`keyed-by`).
-    pub state_keys: Vec<(Box<str>, Box<str>)>,
+    /// (struct, field, key name) for entries stored or looked up by key
+    /// (`self.result_map.insert(res.token, ..)` in `impl HashCache`), when a rule asks
+    /// (`keyed-by`); the struct is empty for a static.
+    pub state_keys: Vec<(Box<str>, Box<str>, Box<str>)>,
     /// Which `requires-usage` / `unless-usage` sets this file mentions.
     pub usage_hits: Vec<bool>,
     pub candidates: Vec<Candidate>,

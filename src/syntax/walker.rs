@@ -298,20 +298,60 @@ impl<'a> Walker<'a> {
         self.facts
     }
 
-    /// `self.result_map.insert(res.token, ..)`: `result_map` is keyed by `token`.
+    /// `self.result_map.insert(res.token, ..)` in `impl HashCache`: `HashCache::result_map` is
+    /// keyed by `token`. A key held in a local of a known type is named by its type
+    /// (`token: Self::RollbackToken` is a `RollbackToken`), unless that is a plain string or
+    /// number, whose meaning is in the variable's name.
     fn note_state_key(&mut self, m: &ExprMethodCall, method: &str) {
         if !exprs::KEYED_METHODS.contains(&method) {
             return;
         }
-        let Some(key) = m.args.first().and_then(exprs::key_name) else {
+        let Some(arg) = m.args.first() else {
             return;
         };
-        if let Some(state) = exprs::indexed_state(&m.receiver) {
-            let entry = (state.into_boxed_str(), key.into_boxed_str());
-            if !self.facts.state_keys.contains(&entry) {
-                self.facts.state_keys.push(entry);
+        let Some(state) = exprs::indexed_state(&m.receiver) else {
+            return;
+        };
+        let owner = match state {
+            exprs::IndexedState::SelfField(_) => match self.enclosing_impl_type() {
+                Some(owner) => owner,
+                None => return,
+            },
+            exprs::IndexedState::Static(_) => String::new(),
+        };
+        let Some(mut key) = exprs::key_name(arg) else {
+            return;
+        };
+        if let Expr::Path(p) = exprs::strip_conversions(arg)
+            && p.path.get_ident().is_some()
+            && let Some(ty) = self.local_types.get(&key)
+        {
+            let last = ty.rsplit("::").next().unwrap_or(ty);
+            if !exprs::is_plain_key_type(last) {
+                key = last.to_string();
             }
         }
+        let entry = (
+            owner.into_boxed_str(),
+            state.name().into(),
+            key.into_boxed_str(),
+        );
+        if !self.facts.state_keys.contains(&entry) {
+            self.facts.state_keys.push(entry);
+        }
+    }
+
+    /// The type of the `impl` whose method the walk is in (`HashCache` of `HashCache::save`).
+    fn enclosing_impl_type(&self) -> Option<String> {
+        let mut scope = Some(self.current_scope());
+        while let Some(s) = scope {
+            let fact = &self.facts.scopes[s as usize];
+            if let Some(name) = &fact.fn_name {
+                return name.rsplit_once("::").map(|(ty, _)| ty.to_string());
+            }
+            scope = fact.parent;
+        }
+        None
     }
 
     fn note_state_use(&mut self, name: &str) {
