@@ -17,7 +17,7 @@ use crate::workspace::discover::{CrateUnit, SourceFile};
 
 use super::across::Export;
 use super::fingerprint::fingerprint;
-use super::local_match::type_ok_either;
+use super::local_match::{type_ok_any, type_ok_either};
 
 /// The crate's facts with scopes numbered crate-wide.
 pub(super) struct CrateIndex<'a> {
@@ -143,6 +143,22 @@ pub fn resolve_crate(
             state_keys.entry((owner, state)).or_default().push(key);
         }
     }
+    // Structs as pseudo-aliases, for `look-into-structs`. A name several modules define
+    // (`Inner`, `State`) is ambiguous without paths: it is not looked into.
+    let mut struct_defs: HashMap<String, AliasDef> = HashMap::new();
+    if rules.looks_into_structs {
+        let mut ambiguous: HashSet<&str> = HashSet::new();
+        for (_, f) in files {
+            for (name, def) in &f.struct_defs {
+                if struct_defs.insert(name.clone(), def.clone()).is_some() {
+                    ambiguous.insert(name);
+                }
+            }
+        }
+        for name in ambiguous {
+            struct_defs.remove(name);
+        }
+    }
     let deps = dependencies(unit);
     let methods = if rules.blocks.iter().any(|b| b.unless_owner_calls.is_some()) {
         owner_methods(&index)
@@ -153,15 +169,7 @@ pub fn resolve_crate(
     // Does a candidate survive the crate-level conditions? Returns its contexts if so.
     let survives = |fi: usize, facts: &FileFacts, cand: &Candidate| -> Option<CtxSet> {
         let block = &rules.blocks[cand.block as usize];
-        if let Some(ty) = &cand.deferred_type {
-            let expanded = ty.expand_aliases(&aliases, 0);
-            let is_wrapper = |n: &str| rules.wrappers.contains(n);
-            let rendered = RenderedTy::new(&expanded, &is_wrapper);
-            let written = RenderedTy::new(ty, &is_wrapper);
-            if !type_ok_either(block, &written, &rendered) {
-                return None;
-            }
-        }
+        // The owner first: it is cheap, and a type looked into structs is not.
         if block.owner.is_some() || block.owner_implements.is_some() {
             let owner = cand.owner.as_deref()?;
             if block.owner.as_ref().is_some_and(|re| !re.is_match(owner)) {
@@ -174,6 +182,22 @@ pub fn resolve_crate(
                 if !implemented {
                     return None;
                 }
+            }
+        }
+        if let Some(ty) = &cand.deferred_type {
+            let expanded = ty.expand_aliases(&aliases, 0);
+            let is_wrapper = |n: &str| rules.wrappers.contains(n);
+            let rendered = RenderedTy::new(&expanded, &is_wrapper);
+            let written = RenderedTy::new(ty, &is_wrapper);
+            let ok = if block.look_into_structs {
+                // Three levels of the crate's structs (expansion stops past depth 8).
+                let deep = RenderedTy::new(&expanded.expand_aliases(&struct_defs, 6), &is_wrapper);
+                type_ok_any(block, &[&written, &rendered, &deep])
+            } else {
+                type_ok_either(block, &written, &rendered)
+            };
+            if !ok {
+                return None;
             }
         }
         if let Some(p) = block.unless_owner_calls

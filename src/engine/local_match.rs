@@ -121,11 +121,13 @@ pub fn check(block: &Block, node: &Node, wrappers: &HashSet<String>) -> Outcome 
             let tw = TypeWords::of(ty, node.alias_words);
             (WordSets::of(node.word_index, &tw), !tw.alias.is_empty())
         });
-        // Words first: most types cannot match and need not be rendered.
-        if block.types.as_ref().is_some_and(|t| !t.may_match(words)) {
+        if block.look_into_structs && ty.names_local() {
+            // It may name a struct of the crate, whose fields are known once the crate is.
+            deferred_type = true;
+        } else if block.types.as_ref().is_some_and(|t| !t.may_match(words)) {
+            // Words first: most types cannot match and need not be rendered.
             return Outcome::No;
-        }
-        if *names_alias {
+        } else if *names_alias {
             // It names a crate alias: decided once the alias definitions are known.
             deferred_type = true;
         } else {
@@ -147,14 +149,18 @@ pub fn check(block: &Block, node: &Node, wrappers: &HashSet<String>) -> Outcome 
 /// expanded: either spelling may match `type` (an alias's name says what a `u64` is:
 /// `HashSet<SocketId>`), and either spelling matching `not-type` excludes it.
 pub fn type_ok_either(block: &Block, written: &RenderedTy, expanded: &RenderedTy) -> bool {
+    type_ok_any(block, &[written, expanded])
+}
+
+/// Some rendering matches the block's `type` and none its `not-type`.
+pub fn type_ok_any(block: &Block, renderings: &[&RenderedTy]) -> bool {
     if let Some(t) = &block.types
-        && !t.matches_rendered(written)
-        && !t.matches_rendered(expanded)
+        && !renderings.iter().any(|r| t.matches_rendered(r))
     {
         return false;
     }
     if let Some(t) = &block.not_types
-        && (t.matches_rendered(written) || t.matches_rendered(expanded))
+        && renderings.iter().any(|r| t.matches_rendered(r))
     {
         return false;
     }

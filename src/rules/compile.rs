@@ -51,6 +51,8 @@ pub struct RuleSet {
     pub tracks_state_use: bool,
     /// Some block has `keyed-by`: record the keys fields and statics are indexed with.
     pub tracks_state_keys: bool,
+    /// Some block has `look-into-structs`: record the field types of the crate's structs.
+    pub looks_into_structs: bool,
     /// Last segments of the call paths rules name (`remove_file`, `spawn`, `tick`): a macro the
     /// walker does not know is read as code when its body mentions one (`try_!(fs::copy(..))`).
     pub call_words: HashSet<String>,
@@ -127,6 +129,8 @@ pub struct Block {
     /// Predicate: the owner's methods make such a call, so the field is not reported.
     pub unless_owner_calls: Option<usize>,
     pub in_app_state: Option<bool>,
+    /// `look-into-structs`: crate structs named by the type are expanded for the type check.
+    pub look_into_structs: bool,
     /// The field's struct is named so (`owner`) / implements such a trait (`owner-implements`).
     pub owner: Option<Regex>,
     /// The state is indexed somewhere in the crate with a key named so (`keyed-by`).
@@ -798,6 +802,7 @@ fn present_keys(m: &MatchDef) -> Vec<(&'static str, Range<usize>)> {
     key!(used_with, "used-with");
     key!(used_with_not_inside, "used-with-not-inside");
     key!(in_app_state, "in-app-state");
+    key!(look_into_structs, "look-into-structs");
     key!(owner, "owner");
     key!(keyed_by, "keyed-by");
     key!(owner_implements, "owner-implements");
@@ -968,6 +973,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
         uses_receiver: false,
         tracks_state_use: false,
         tracks_state_keys: false,
+        looks_into_structs: false,
         call_words: HashSet::new(),
         disabled: HashSet::new(),
         defined_lists: BTreeSet::new(),
@@ -1141,6 +1147,7 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
         .iter()
         .any(|b| b.unless_used_with.is_some() || b.used_with.is_some());
     set.tracks_state_keys = set.blocks.iter().any(|b| b.keyed_by.is_some());
+    set.looks_into_structs = set.blocks.iter().any(|b| b.look_into_structs);
     set.uses_receiver = set
         .blocks
         .iter()
@@ -1359,6 +1366,7 @@ fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Blo
         prefer_owner_calls: None,
         unless_owner_calls: None,
         in_app_state: m.in_app_state.as_ref().map(|v| *v.get_ref()),
+        look_into_structs: m.look_into_structs.as_ref().is_some_and(|v| *v.get_ref()),
         owner: l.regex_any(&m.owner, "owner"),
         keyed_by: l.regex_any(&m.keyed_by, "keyed-by"),
         owner_implements: l.globset(&m.owner_implements, "owner-implements"),

@@ -89,6 +89,7 @@ impl NodeKind {
                 "used-with",
                 "used-with-not-inside",
                 "keyed-by",
+                "look-into-structs",
             ],
             NodeKind::Let => &["type", "not-type", "name", "not-name", "mutable"],
             NodeKind::Field => &[
@@ -101,6 +102,7 @@ impl NodeKind {
                 "used-with",
                 "used-with-not-inside",
                 "keyed-by",
+                "look-into-structs",
                 "owner",
                 "owner-implements",
                 "prefer-owner-calls",

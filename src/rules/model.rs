@@ -119,6 +119,9 @@ pub struct MatchDef {
     /// Contexts whose code does not count for `used-with` (`main`: set once at start-up).
     pub used_with_not_inside: Option<Spanned<StrList>>,
     pub in_app_state: Option<Spanned<bool>>,
+    /// The type check also looks into the crate's own structs the type names, three levels
+    /// deep: `Arc<Mutex<Inner>>` with `struct Inner { jobs: HashMap<..> }` is a lock around a map.
+    pub look_into_structs: Option<Spanned<bool>>,
     /// Regexes on the names of the keys the state is indexed with (`self.result_map.insert(res.token, ..)`
     /// is keyed by `token`): a map keyed by session tokens is a session store, whatever its name.
     pub keyed_by: Option<Spanned<StrList>>,

@@ -23,6 +23,9 @@ pub struct FileFacts {
     /// (type name, paths of a trait it implements: resolved and alternatives).
     pub impls: Vec<(String, Vec<String>)>,
     pub aliases: Vec<(String, AliasDef)>,
+    /// Structs as pseudo-aliases `Name<field types..>` (generic parameters as parameters), for
+    /// blocks that look into them (`look-into-structs`).
+    pub struct_defs: Vec<(String, AliasDef)>,
     /// Struct name -> crate-local type names of its fields (to find state nested in app state).
     pub structs: Vec<(String, Vec<String>)>,
     /// Local type names used as application state (`State<AppState>`).

@@ -1361,8 +1361,12 @@ impl<'a> Walker<'a> {
         let owner = s.ident.to_string();
         self.items.push(owner.clone());
         let mut field_types = Vec::new();
+        let mut field_tys: Vec<Ty> = Vec::new();
         for (i, f) in s.fields.iter().enumerate() {
             let t = Ty::from_syn(&f.ty, &self.resolver);
+            if self.rules.looks_into_structs {
+                field_tys.push(t.clone());
+            }
             self.note_type_usage(&t);
             let own_names = field_types.len();
             t.local_names(&mut field_types);
@@ -1403,6 +1407,18 @@ impl<'a> Walker<'a> {
                     roots: None,
                 },
             );
+        }
+        if self.rules.looks_into_structs {
+            let params = s
+                .generics
+                .type_params()
+                .map(|p| p.ident.to_string())
+                .collect();
+            // Not `local`: the expansion names the struct but is not expanded again.
+            let ty = Ty::named(owner.clone(), false, field_tys);
+            self.facts
+                .struct_defs
+                .push((owner.clone(), AliasDef { params, ty }));
         }
         self.facts.structs.push((owner, field_types));
         self.items.pop();
