@@ -1583,7 +1583,13 @@ impl<'a> Walker<'a> {
     }
 
     fn handle_local(&mut self, l: &syn::Local) {
-        let (name, mutable) = pattern_name(&l.pat).unwrap_or_default();
+        // `let (tx, _rx) = broadcast::channel(16);` is named by its first binding: what a
+        // constructor returns first is what the pair is for (the sender, the key).
+        let (name, mutable) = match &l.pat {
+            syn::Pat::Tuple(t) => t.elems.iter().find_map(pattern_name),
+            other => pattern_name(other),
+        }
+        .unwrap_or_default();
         let declared = match &l.pat {
             syn::Pat::Type(pt) => Some(Ty::from_syn(&pt.ty, &self.resolver)),
             _ => None,
