@@ -13,12 +13,95 @@ use std::collections::{HashMap, HashSet};
 /// Alias name -> words of its definition, including those of aliases it uses (transitively).
 pub type AliasWords = HashMap<String, Vec<String>>;
 
+/// What the lexical scan of a crate's files finds before they are parsed.
+#[derive(Default)]
+pub struct CrateWords {
+    pub aliases: AliasWords,
+    /// Only scanned when some block looks into structs.
+    pub structs: AliasWords,
+}
+
 pub fn alias_words<'a>(sources: impl Iterator<Item = &'a Vec<u8>>) -> AliasWords {
     let mut direct: HashMap<String, HashSet<String>> = HashMap::new();
     for bytes in sources {
         scan(bytes, &mut direct);
     }
     close_over_aliases(direct)
+}
+
+/// The crate's structs with the words of their fields (and of the structs those name, a few
+/// levels deep), for blocks that look into structs (`look-into-structs`): a field typed
+/// `Arc<Mutex<Inner>>` can only match `*Mutex<*Map<*>*` if `Inner`'s words include `Map`.
+pub fn struct_words<'a>(sources: impl Iterator<Item = &'a Vec<u8>>) -> AliasWords {
+    let mut direct: HashMap<String, HashSet<String>> = HashMap::new();
+    for bytes in sources {
+        scan_structs(bytes, &mut direct);
+    }
+    close_over_aliases(direct)
+}
+
+/// Adds every `Name` of `struct Name[<..>] { .. }` / `( .. );` in `text`, with the words of
+/// its body (up to 4 KiB of it).
+pub fn scan_structs(text: &[u8], out: &mut HashMap<String, HashSet<String>>) {
+    for at in memchr::memmem::find_iter(text, b"struct") {
+        if at > 0 && is_ident(text[at - 1]) {
+            continue;
+        }
+        let mut j = at + 6;
+        if j >= text.len() || !text[j].is_ascii_whitespace() {
+            continue;
+        }
+        while j < text.len() && text[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        let start = j;
+        while j < text.len() && is_ident(text[j]) {
+            j += 1;
+        }
+        if j == start {
+            continue;
+        }
+        let Ok(name) = std::str::from_utf8(&text[start..j]) else {
+            continue;
+        };
+        // The body: from the first `{` or `(` after the name to its match.
+        let Some(open) = text[j..]
+            .iter()
+            .take(1024)
+            .position(|c| matches!(c, b'{' | b'(' | b';'))
+            .map(|p| j + p)
+        else {
+            continue;
+        };
+        if text[open] == b';' {
+            continue;
+        }
+        let limit = (open + 4096).min(text.len());
+        let mut depth = 0usize;
+        let mut end = limit;
+        for (k, c) in text[open..limit].iter().enumerate() {
+            match c {
+                b'{' | b'(' => depth += 1,
+                b'}' | b')' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        end = open + k;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let words = out.entry(name.to_string()).or_default();
+        for w in text[open..end]
+            .split(|c| !is_ident(*c))
+            .filter(|w| !w.is_empty())
+        {
+            if let Ok(w) = std::str::from_utf8(w) {
+                words.insert(w.to_string());
+            }
+        }
+    }
 }
 
 /// Adds to each alias the words of the aliases its definition names, a few levels deep.
@@ -139,6 +222,19 @@ mod tests {
         v.sort();
         assert_eq!(v, ["Db", "SessionTable"]);
         assert!(found["SessionTable"].contains("Arc"));
+    }
+
+    #[test]
+    fn struct_words_follow_nested_structs() {
+        let mut found = HashMap::new();
+        scan_structs(
+            b"pub struct Shared { state: Mutex<State>, notify: Notify }\nstruct State { entries: HashMap<String, Entry> }\nstruct Unit;\nstruct Pair(u8, Vec<u8>);\nlet destructure = 1;",
+            &mut found,
+        );
+        let closed = close_over_aliases(found);
+        assert!(closed["Shared"].iter().any(|w| w == "HashMap"));
+        assert!(closed["Pair"].iter().any(|w| w == "Vec"));
+        assert!(!closed.contains_key("Unit"));
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub struct Node<'n> {
     /// The crate's `type` aliases (from a lexical scan of its files) with the words of their
     /// definitions: a type that names one is checked once the definitions are known.
     pub alias_words: &'n AliasWords,
+    /// The crate's structs with the words of their fields, for `look-into-structs` (empty
+    /// unless a block looks into structs).
+    pub struct_words: &'n AliasWords,
 }
 
 pub enum Outcome {
@@ -121,8 +124,9 @@ pub fn check(block: &Block, node: &Node, wrappers: &HashSet<String>) -> Outcome 
             let tw = TypeWords::of(ty, node.alias_words);
             (WordSets::of(node.word_index, &tw), !tw.alias.is_empty())
         });
-        if block.look_into_structs && ty.names_local() {
-            // It may name a struct of the crate, whose fields are known once the crate is.
+        if block.look_into_structs && could_match_inside_structs(block, node, ty) {
+            // It names a struct of the crate whose fields may make it match: decided once the
+            // crate's struct definitions are known.
             deferred_type = true;
         } else if block.types.as_ref().is_some_and(|t| !t.may_match(words)) {
             // Words first: most types cannot match and need not be rendered.
@@ -148,6 +152,17 @@ pub fn check(block: &Block, node: &Node, wrappers: &HashSet<String>) -> Outcome 
 /// `type_ok` for a type that names a crate alias, given as written and with the aliases
 /// expanded: either spelling may match `type` (an alias's name says what a `u64` is:
 /// `HashSet<SocketId>`), and either spelling matching `not-type` excludes it.
+/// Does the type name a crate struct whose (nested) fields give it the words the block's
+/// type patterns need?
+fn could_match_inside_structs(block: &Block, node: &Node, ty: &Ty) -> bool {
+    let tw = TypeWords::of(ty, node.struct_words);
+    if tw.alias.is_empty() {
+        return false;
+    }
+    let words = WordSets::of(node.word_index, &tw);
+    block.types.as_ref().is_none_or(|t| t.may_match(&words))
+}
+
 pub fn type_ok_either(block: &Block, written: &RenderedTy, expanded: &RenderedTy) -> bool {
     type_ok_any(block, &[written, expanded])
 }

@@ -140,7 +140,15 @@ fn check_crate(
         .par_iter()
         .map(|f| parse::read_file(f, options.max_file_size))
         .collect();
-    let alias_words = aliases::alias_words(sources.iter().filter_map(|s| s.as_ref().ok()));
+    let readable = || sources.iter().filter_map(|s| s.as_ref().ok());
+    let crate_words = aliases::CrateWords {
+        aliases: aliases::alias_words(readable()),
+        structs: if rules.looks_into_structs {
+            aliases::struct_words(readable())
+        } else {
+            Default::default()
+        },
+    };
     let blocks_enabled = rules.blocks_enabled_for(&crate_phase::dependencies(unit));
     let results: Vec<(usize, Result<crate::syntax::facts::FileFacts, FileError>)> = sources
         .into_par_iter()
@@ -153,7 +161,7 @@ fn check_crate(
                     file,
                     bytes,
                     rules,
-                    &alias_words,
+                    &crate_words,
                     &blocks_enabled,
                     siblings,
                 )

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use crate::engine::aliases::AliasWords;
+use crate::engine::aliases::CrateWords;
 use crate::engine::nesting::{self, MAX_NESTING};
 use crate::fault;
 use crate::report::FileError;
@@ -60,7 +60,7 @@ pub fn process_file(
     file: &SourceFile,
     bytes: Vec<u8>,
     rules: &RuleSet,
-    alias_words: &AliasWords,
+    crate_words: &CrateWords,
     blocks_enabled: &[bool],
     siblings: &HashSet<String>,
 ) -> Result<FileFacts, FileError> {
@@ -72,7 +72,7 @@ pub fn process_file(
         externs: unit.externs.clone(),
         module_path: file.module_path.clone(),
         rel_path: &file.rel,
-        alias_words,
+        crate_words,
         record_items: !comments.is_empty(),
         blocks_enabled,
         siblings,

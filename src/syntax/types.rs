@@ -246,16 +246,6 @@ impl Ty {
         }
     }
 
-    /// Does the type name anything that may be a type of this crate?
-    pub fn names_local(&self) -> bool {
-        match self {
-            Ty::Path(p) => p.local || p.args.iter().any(Ty::names_local),
-            Ty::Ref(i) | Ty::Slice(i) => i.names_local(),
-            Ty::Tuple(items) => items.iter().any(Ty::names_local),
-            _ => false,
-        }
-    }
-
     /// Local type names mentioned anywhere in the type (for app-state reachability).
     pub fn local_names(&self, out: &mut Vec<String>) {
         match self {

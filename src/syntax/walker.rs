@@ -13,7 +13,7 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Attribute, Expr, ExprCall, ExprMethodCall, FnArg, ImplItem, Item, Macro, Stmt};
 
-use crate::engine::aliases::AliasWords;
+use crate::engine::aliases::CrateWords;
 use crate::engine::local_match::{self, ChainLink, Node, Outcome};
 use crate::fault;
 use crate::rules::compile::{Block, CtxSet, RuleSet, WordSets};
@@ -36,7 +36,7 @@ pub struct FileInput<'a> {
     /// Crate-relative path with `/`, for `files` globs of contexts.
     pub rel_path: &'a str,
     /// The crate's `type` aliases and the words of their definitions (see `engine::aliases`).
-    pub alias_words: &'a AliasWords,
+    pub crate_words: &'a CrateWords,
     /// Record the lines of every item (the file has suppression comments that may cover one).
     pub record_items: bool,
     /// Per block: can it fire in this crate at all (its `requires-dependency` and
@@ -79,7 +79,7 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
         impl_self: None,
         impl_message: None,
         siblings: input.siblings,
-        alias_words: input.alias_words,
+        crate_words: input.crate_words,
         record_items: input.record_items,
         blocks_enabled: input.blocks_enabled,
         bound: HashSet::default(),
@@ -122,7 +122,7 @@ struct Walker<'a> {
     /// `M` of the enclosing `impl Handler<M> for Actor` (see `ScopeFact::handles`).
     impl_message: Option<String>,
     siblings: &'a std::collections::HashSet<String>,
-    alias_words: &'a AliasWords,
+    crate_words: &'a CrateWords,
     record_items: bool,
     blocks_enabled: &'a [bool],
     /// Parameter and `let` names of the enclosing fn: an argument `path` naming one is a
@@ -227,7 +227,8 @@ impl<'a> Walker<'a> {
             mutable: false,
             source: src.text(),
             rendered: OnceCell::new(),
-            alias_words: self.alias_words,
+            alias_words: &self.crate_words.aliases,
+            struct_words: &self.crate_words.structs,
             words: OnceCell::new(),
             word_index: &rules.word_index,
         }
@@ -694,6 +695,13 @@ impl<'a> Walker<'a> {
         });
         for &b in &blocks {
             let block: &Block = &self.rules.blocks[b];
+            // The struct's name is known here: a block for other owners need not wait for the
+            // crate (the crate phase checks it again, with `owner-implements`).
+            if let (Some(re), Some(owner)) = (&block.owner, site.owner)
+                && !re.is_match(owner)
+            {
+                continue;
+            }
             let checked =
                 fault::catch_rule(fault::Stage::Walk, &self.rules.rules[block.rule].id, || {
                     local_match::check(block, node, &self.rules.wrappers)
@@ -1265,7 +1273,7 @@ impl<'a> Walker<'a> {
             self.src.location(byte_range(sig.ident.span())).line;
         for p in &params {
             if let Some(name) = single_local_name(&p.ty)
-                && self.alias_words.contains_key(name)
+                && self.crate_words.aliases.contains_key(name)
             {
                 self.facts.alias_params.push((scope, name.to_string()));
             }
@@ -1379,7 +1387,7 @@ impl<'a> Walker<'a> {
                 // Any alias the field's type mentions (`handlers: Arc<RwLock<HandlerMap>>`):
                 // where the field is used is where the alias's state is used.
                 for alias in &field_types[own_names..] {
-                    if self.alias_words.contains_key(alias.as_str()) {
+                    if self.crate_words.aliases.contains_key(alias.as_str()) {
                         self.facts.typed_fields.push((alias.clone(), name.clone()));
                     }
                 }
