@@ -93,13 +93,42 @@ pub fn scan_structs(text: &[u8], out: &mut HashMap<String, HashSet<String>>) {
             }
         }
         let words = out.entry(name.to_string()).or_default();
-        for w in text[open..end]
-            .split(|c| !is_ident(*c))
-            .filter(|w| !w.is_empty())
-        {
-            if let Ok(w) = std::str::from_utf8(w) {
+        type_words(&text[open..end], words);
+    }
+}
+
+/// The words of the types in a struct body: identifiers outside comments, leaving out field
+/// names (an identifier followed by a single `:`) and visibility keywords.
+fn type_words(body: &[u8], words: &mut HashSet<String>) {
+    let mut i = 0;
+    while i < body.len() {
+        let c = body[i];
+        if c == b'/' && body.get(i + 1) == Some(&b'/') {
+            while i < body.len() && body[i] != b'\n' {
+                i += 1;
+            }
+        } else if c == b'/' && body.get(i + 1) == Some(&b'*') {
+            i = crate::syntax::lex::skip_block_comment(body, i);
+        } else if is_ident(c) {
+            let start = i;
+            while i < body.len() && is_ident(body[i]) {
+                i += 1;
+            }
+            let mut j = i;
+            while j < body.len() && body[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            let field_name = body.get(j) == Some(&b':') && body.get(j + 1) != Some(&b':');
+            let word = &body[start..i];
+            if !field_name
+                && !matches!(word, b"pub" | b"crate" | b"super" | b"in")
+                && let Ok(w) = std::str::from_utf8(word)
+                && !words.contains(w)
+            {
                 words.insert(w.to_string());
             }
+        } else {
+            i += 1;
         }
     }
 }
