@@ -77,6 +77,7 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
         call_cache: HashMap::default(),
         call_buf: String::new(),
         impl_self: None,
+        in_thread_local: false,
         impl_message: None,
         siblings: input.siblings,
         crate_words: input.crate_words,
@@ -119,6 +120,8 @@ struct Walker<'a> {
     call_buf: String,
     /// Name of the type whose `impl` encloses the current fn (fn table keys are `Type::fn`).
     impl_self: Option<String>,
+    /// The statics being handled are those of a `thread_local!`.
+    in_thread_local: bool,
     /// `M` of the enclosing `impl Handler<M> for Actor` (see `ScopeFact::handles`).
     impl_message: Option<String>,
     siblings: &'a std::collections::HashSet<String>,
@@ -1065,7 +1068,9 @@ impl<'a> Walker<'a> {
             }
             "thread_local" => {
                 if let Some(statics) = macros::parse_thread_local(mac.tokens.clone()) {
+                    self.in_thread_local = true;
                     self.handle_macro_statics(attrs, &statics);
+                    self.in_thread_local = false;
                 }
             }
             "select" => {
@@ -1140,6 +1145,10 @@ impl<'a> Walker<'a> {
         let mut t = Ty::from_syn(ty, &self.resolver);
         if matches!(t, Ty::Infer) {
             t = infer_type(expr, &self.resolver, 0).unwrap_or(Ty::Infer);
+        }
+        if self.in_thread_local {
+            // What `thread_local!` declares: one value per thread, behind a `LocalKey`.
+            t = Ty::named("std::thread::LocalKey".to_string(), false, vec![t]);
         }
         self.note_type_usage(&t);
         let name = ident.to_string();
