@@ -1391,7 +1391,8 @@ impl<'a> Walker<'a> {
                 .ident
                 .as_ref()
                 .map(|i| i.to_string())
-                .unwrap_or_else(|| i.to_string());
+                // A tuple struct's field is named by its struct (`Http01TokensMap.0`).
+                .unwrap_or_else(|| format!("{owner}.{i}"));
             if self.rules.tracks_state_use {
                 // Any alias the field's type mentions (`handlers: Arc<RwLock<HandlerMap>>`):
                 // where the field is used is where the alias's state is used.
