@@ -335,8 +335,10 @@ pub fn resolve_crate(
     let survivors = drop_constructors(survivors, files, rules, &index);
     let survivors = drop_handles(survivors, rules, &index);
 
-    // A type alias reported for a rule stands for every field, static or let declared with it.
-    let reported_aliases: HashSet<(usize, &str)> = survivors
+    // A type alias reported for a rule stands for every field, static or let declared with it;
+    // when a single field or static holds it, that is where the state lives (`clients: Clients`
+    // in the one struct that keeps the clients), and it is reported there instead.
+    let mut reported_aliases: HashSet<(usize, &str)> = survivors
         .iter()
         .filter(|s| rules.blocks[s.cand.block as usize].kind == NodeKind::TypeAlias)
         .filter_map(|s| {
@@ -346,6 +348,22 @@ pub fn resolve_crate(
             ))
         })
         .collect();
+    let mut holders: HashMap<(usize, &str), usize> = HashMap::new();
+    for s in &survivors {
+        let block = &rules.blocks[s.cand.block as usize];
+        if matches!(block.kind, NodeKind::Field | NodeKind::Static)
+            && let Some(a) = s.cand.via_alias.as_deref()
+            && reported_aliases.contains(&(block.rule, a))
+        {
+            *holders.entry((block.rule, a)).or_default() += 1;
+        }
+    }
+    let held_once: HashSet<(usize, &str)> = holders
+        .into_iter()
+        .filter(|(_, n)| *n == 1)
+        .map(|(k, _)| k)
+        .collect();
+    reported_aliases.retain(|k| !held_once.contains(k));
 
     let mut findings = Vec::new();
     let mut seen: HashSet<(usize, usize, u32, u32)> = HashSet::new();
@@ -358,6 +376,12 @@ pub fn resolve_crate(
         if let Some(a) = s.cand.via_alias.as_deref()
             && reported_aliases.contains(&(block.rule, a))
             && block.kind != NodeKind::TypeAlias
+        {
+            continue;
+        }
+        if block.kind == NodeKind::TypeAlias
+            && let Some(a) = s.cand.owner.as_deref()
+            && held_once.contains(&(block.rule, a))
         {
             continue;
         }
