@@ -635,3 +635,39 @@ fn the_fixture_tree_is_never_written() {
         .collect();
     assert_eq!(written, ["baseline.json"]);
 }
+
+/// Structs that name each other, wide and in a cycle, under a store's lock: looking into them
+/// (three levels, at most 32 fields a struct) finishes and still finds the map at the bottom.
+#[test]
+fn wide_cyclic_structs_behind_a_store_lock_are_looked_into_boundedly() {
+    let mut src = String::from("use std::collections::HashMap;\nuse std::sync::{Arc, Mutex};\n");
+    src.push_str("pub struct JobStore {\n    inner: Arc<Mutex<Level0>>,\n}\n");
+    for level in 0..40 {
+        src.push_str(&format!("pub struct Level{level} {{\n"));
+        for f in 0..30 {
+            let next = (level + 1 + f) % 40;
+            src.push_str(&format!("    f{f}: Option<Box<Level{next}>>,\n"));
+        }
+        if level == 2 {
+            src.push_str("    jobs: HashMap<u64, String>,\n");
+        }
+        src.push_str("}\n");
+    }
+    let dir = crate_with(&[("src/store.rs", src.as_bytes())]);
+    write(
+        dir.path(),
+        "src/main.rs",
+        b"mod store;\nfn handler() {\n    std::fs::write(\"upload.bin\", b\"x\").unwrap();\n}\nfn main() {}\n",
+    );
+    let (code, v) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1, "{v}");
+    assert!(
+        findings(&v).contains(&(
+            "src/store.rs".to_string(),
+            "in-process-cache".to_string(),
+            4
+        )),
+        "{:?}",
+        findings(&v)
+    );
+}

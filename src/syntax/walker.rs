@@ -27,6 +27,9 @@ use super::imports::{ExternNames, ImportScope, ResolvedPath, Resolver};
 use super::macros::{self, MacroBody, MacroStatic};
 use super::types::{AliasDef, RenderedTy, Ty, TypeWords};
 
+/// Fields of a struct `look-into-structs` expands (see `handle_struct`).
+const MAX_LOOKED_INTO_FIELDS: usize = 32;
+
 /// What the walker needs to know about the file besides its text.
 pub struct FileInput<'a> {
     pub rules: &'a RuleSet,
@@ -1426,7 +1429,9 @@ impl<'a> Walker<'a> {
                 },
             );
         }
-        if self.rules.looks_into_structs {
+        // A struct of more fields is not looked into: three levels of such structs would make
+        // one type thousands of nodes (generated bindings), and data behind a lock is small.
+        if self.rules.looks_into_structs && field_tys.len() <= MAX_LOOKED_INTO_FIELDS {
             let params = s
                 .generics
                 .type_params()
