@@ -88,6 +88,7 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
         blocks_enabled: input.blocks_enabled,
         bound: HashSet::default(),
         local_types: HashMap::default(),
+        local_closures: HashMap::default(),
     };
     let module = ImportScope::collect(&file.items, &input.module_path, &input.externs);
     w.note_usage_of_scope(&module);
@@ -137,6 +138,10 @@ struct Walker<'a> {
     /// Full type paths of the enclosing fn's parameters and `let`s whose type is known
     /// (`let mut env = heed::EnvOpenOptions::new()`), for `receiver` globs on a variable.
     local_types: HashMap<String, String>,
+    /// Locals of the current fn bound to a closure or async block (`let scheduler = move || ..`),
+    /// by name: the scope that closure's code is in, for when the local is handed over
+    /// (`thread::spawn(scheduler)`).
+    local_closures: HashMap<String, u32>,
 }
 
 /// A fn parameter with its type resolved (and rendered once, if anything asks).
@@ -797,12 +802,20 @@ impl<'a> Walker<'a> {
         first_new_scope: usize,
     ) -> Roots {
         let parent = self.current_scope();
-        let scopes = (first_new_scope..self.facts.scopes.len())
+        let mut scopes: Vec<u32> = (first_new_scope..self.facts.scopes.len())
             .filter(|&s| self.facts.scopes[s].parent == Some(parent))
             .map(|s| s as u32)
             .collect();
         let mut callees = Vec::new();
         for a in args {
+            // A local bound to a closure (`let scheduler = move || loop { .. }; spawn(scheduler)`)
+            // hands over that closure's code.
+            if let Expr::Path(p) = strip(a)
+                && let Some(ident) = p.path.get_ident()
+                && let Some(&scope) = self.local_closures.get(&ident.to_string())
+            {
+                scopes.push(scope);
+            }
             self.callee_roots(a, &mut callees, 0);
         }
         // A fn handed over (`build_fn(job)`, `get(handler)`) is not called from here: the
@@ -1270,6 +1283,7 @@ impl<'a> Walker<'a> {
         let handles = self.impl_message.take();
         let saved_bound = std::mem::take(&mut self.bound);
         let saved_types = std::mem::take(&mut self.local_types);
+        let saved_closures = std::mem::take(&mut self.local_closures);
         for p in &params {
             if let Some((name, _)) = pattern_name(&p.pat.pat) {
                 if let Ty::Path(tp) = &p.ty {
@@ -1329,6 +1343,7 @@ impl<'a> Walker<'a> {
         }
         self.bound = saved_bound;
         self.local_types = saved_types;
+        self.local_closures = saved_closures;
         self.impl_self = saved_impl;
         self.impl_message = handles;
         self.items.pop();
@@ -1626,6 +1641,11 @@ impl<'a> Walker<'a> {
         // of its own when a rule may ask.
         let init_scope = (l.init.is_some() && !name.is_empty() && self.let_asks_reach(&name))
             .then(|| self.push_scope(0, None));
+        let closure_scope = self.facts.scopes.len() as u32;
+        let binds_closure = l
+            .init
+            .as_ref()
+            .is_some_and(|i| matches!(strip(&i.expr), Expr::Closure(_) | Expr::Async(_)));
         if let Some(init) = &l.init {
             self.visit_expr(&init.expr);
             if let Some((_, div)) = &init.diverge {
@@ -1637,6 +1657,11 @@ impl<'a> Walker<'a> {
         }
         if name.is_empty() {
             return;
+        }
+        if binds_closure && (closure_scope as usize) < self.facts.scopes.len() {
+            self.local_closures.insert(name.clone(), closure_scope);
+        } else {
+            self.local_closures.remove(&name);
         }
         self.bound.insert(name.clone());
         match &ty {
