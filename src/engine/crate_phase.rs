@@ -12,7 +12,7 @@ use crate::rules::kinds::NodeKind;
 use crate::rules::model::Severity;
 use crate::rules::template::Vars;
 use crate::syntax::facts::{Candidate, FileFacts, Roots, ScopeFact};
-use crate::syntax::types::{AliasDef, RenderedTy};
+use crate::syntax::types::{AliasDef, RenderedTy, Ty};
 use crate::workspace::discover::{CrateUnit, SourceFile};
 
 use super::across::Export;
@@ -117,6 +117,18 @@ pub fn resolve_crate(
                 .entry(ty.as_str())
                 .or_default()
                 .extend(paths.iter().map(String::as_str));
+            // `impl Repository<Entry> for TorrentsRwLockStd` where `type TorrentsRwLockStd =
+            // RwLockStd<Entry>`: the struct implements the trait.
+            if let Some(AliasDef {
+                ty: Ty::Path(target),
+                ..
+            }) = aliases.get(ty)
+            {
+                impls
+                    .entry(target.name.as_str())
+                    .or_default()
+                    .extend(paths.iter().map(String::as_str));
+            }
         }
     }
     let mut usage = vec![false; rules.usage.count];
