@@ -43,24 +43,7 @@ pub fn struct_words<'a>(sources: impl Iterator<Item = &'a Vec<u8>>) -> AliasWord
 /// Adds every `Name` of `struct Name[<..>] { .. }` / `( .. );` in `text`, with the words of
 /// its body (up to 4 KiB of it).
 pub fn scan_structs(text: &[u8], out: &mut HashMap<String, HashSet<String>>) {
-    for at in memchr::memmem::find_iter(text, b"struct") {
-        if at > 0 && is_ident(text[at - 1]) {
-            continue;
-        }
-        let mut j = at + 6;
-        if j >= text.len() || !text[j].is_ascii_whitespace() {
-            continue;
-        }
-        while j < text.len() && text[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        let start = j;
-        while j < text.len() && is_ident(text[j]) {
-            j += 1;
-        }
-        if j == start {
-            continue;
-        }
+    for (start, j) in names_after(text, b"struct") {
         let Ok(name) = std::str::from_utf8(&text[start..j]) else {
             continue;
         };
@@ -168,24 +151,7 @@ fn close_over_aliases(direct: HashMap<String, HashSet<String>>) -> AliasWords {
 
 /// Adds every `Name` of `type Name[<..>] = definition;` in `text`, with the definition's words.
 pub fn scan(text: &[u8], out: &mut HashMap<String, HashSet<String>>) {
-    for at in memchr::memmem::find_iter(text, b"type") {
-        if at > 0 && is_ident(text[at - 1]) {
-            continue;
-        }
-        let mut j = at + 4;
-        if j >= text.len() || !text[j].is_ascii_whitespace() {
-            continue;
-        }
-        while j < text.len() && text[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        let start = j;
-        while j < text.len() && is_ident(text[j]) {
-            j += 1;
-        }
-        if j == start {
-            continue;
-        }
+    for (start, mut j) in names_after(text, b"type") {
         let name = &text[start..j];
         while j < text.len() && text[j].is_ascii_whitespace() {
             j += 1;
@@ -230,6 +196,28 @@ pub fn scan(text: &[u8], out: &mut HashMap<String, HashSet<String>>) {
             }
         }
     }
+}
+
+/// The byte range of the identifier after each `keyword` (a whole word, then whitespace) in
+/// `text`: `Name` of `type Name` or `struct Name`.
+fn names_after<'t>(text: &'t [u8], keyword: &'t [u8]) -> impl Iterator<Item = (usize, usize)> + 't {
+    memchr::memmem::find_iter(text, keyword).filter_map(move |at| {
+        if at > 0 && is_ident(text[at - 1]) {
+            return None;
+        }
+        let mut j = at + keyword.len();
+        if j >= text.len() || !text[j].is_ascii_whitespace() {
+            return None;
+        }
+        while j < text.len() && text[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        let start = j;
+        while j < text.len() && is_ident(text[j]) {
+            j += 1;
+        }
+        (j > start).then_some((start, j))
+    })
 }
 
 fn is_ident(c: u8) -> bool {

@@ -233,28 +233,11 @@ pub fn indexed_state(mut e: &Expr) -> Option<IndexedState> {
     None
 }
 
-/// Types whose values say nothing of what they identify: the variable's name does.
+/// Types whose values say nothing of what they identify (primitives, strings, ids, byte and
+/// pointer wrappers): the variable's name does.
 pub fn is_plain_key_type(name: &str) -> bool {
-    matches!(
-        name,
-        "String"
-            | "str"
-            | "Uuid"
-            | "u8"
-            | "u16"
-            | "u32"
-            | "u64"
-            | "u128"
-            | "usize"
-            | "i32"
-            | "i64"
-            | "Vec"
-            | "Bytes"
-            | "Cow"
-            | "Box"
-            | "Arc"
-            | "Rc"
-    )
+    super::imports::is_prelude_or_primitive(name)
+        || matches!(name, "Uuid" | "Bytes" | "Cow" | "Arc" | "Rc")
 }
 
 /// Removes conversions that keep the key's meaning (`.clone()`, `.to_string()`, `&`, `*`).
