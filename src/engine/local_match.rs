@@ -27,6 +27,8 @@ pub struct Node<'n> {
     pub path: Option<&'n ResolvedPath>,
     pub receiver: Option<&'n str>,
     pub literals: &'n [String],
+    /// For calls: bit i is set when argument i is a constant (see `exprs::is_constant`).
+    pub constant_args: u32,
     /// For a call: the methods applied to its result. For a method: the other methods of
     /// its chain, before and after it.
     pub chain: &'n [ChainLink],
@@ -56,6 +58,11 @@ pub enum Outcome {
 }
 
 pub fn check(block: &Block, node: &Node, wrappers: &HashSet<String>) -> Outcome {
+    if let Some(i) = block.constant_arg
+        && node.constant_args & (1 << i.min(31)) == 0
+    {
+        return Outcome::No;
+    }
     if let Some(re) = &block.name
         && !node.name.is_some_and(|n| re.is_match(n))
     {

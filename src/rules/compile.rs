@@ -112,6 +112,8 @@ pub struct Block {
     /// If reached, the block does not fire (`unless-calls` and `unless-strings`).
     pub unless: Option<usize>,
     pub hops: u8,
+    /// `constant-arg`: 0-based position of an argument that must be a constant.
+    pub constant_arg: Option<u8>,
     pub requires_dependency: Vec<String>,
     pub unless_dependency: Vec<String>,
     pub requires_usage: Option<usize>,
@@ -794,6 +796,7 @@ fn present_keys(m: &MatchDef) -> Vec<(&'static str, Range<usize>)> {
     key!(strings, "strings");
     key!(unless_strings, "unless-strings");
     key!(hops, "hops");
+    key!(constant_arg, "constant-arg");
     key!(requires_dependency, "requires-dependency");
     key!(unless_dependency, "unless-dependency");
     key!(requires_usage, "requires-usage");
@@ -1355,6 +1358,7 @@ fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Blo
         requires_near: Vec::new(),
         unless: None,
         hops: 3,
+        constant_arg: None,
         requires_dependency: Vec::new(),
         unless_dependency: Vec::new(),
         requires_usage: None,
@@ -1412,6 +1416,12 @@ fn compile_block(
     block.not_inside = l.contexts(&m.not_inside, "not-inside", ctx_ids);
     if let Some(h) = &m.hops {
         block.hops = *h.get_ref();
+    }
+    if let Some(n) = &m.constant_arg {
+        match *n.get_ref() {
+            0 => l.error(n.span(), "constant-arg", "argument positions start at 1"),
+            n => block.constant_arg = Some(n - 1),
+        }
     }
     if let Some(msg) = &m.message {
         block.message = l.template(msg, "message");

@@ -129,6 +129,7 @@ impl NodeKind {
                 "chain-has",
                 "chain-lacks",
                 "constructor",
+                "constant-arg",
             ],
             NodeKind::Method => &[
                 "name",

@@ -157,6 +157,28 @@ fn is_constructor(name: &str) -> bool {
     )
 }
 
+/// Is the value fixed when the program is built: a literal, a `const`/`static` item
+/// (SCREAMING_CASE), `include_str!`/`include_bytes!`/`concat!`, or one of these converted
+/// (`TEMPLATE.as_bytes()`, `&LOGO`)?
+pub fn is_constant(e: &Expr) -> bool {
+    match strip_conversions(e) {
+        Expr::Lit(_) => true,
+        Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
+            let n = s.ident.to_string();
+            n.len() > 1
+                && n.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        }),
+        Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "include_str" | "include_bytes" | "concat"
+            )
+        }),
+        _ => false,
+    }
+}
+
 /// Map methods whose first argument is the key an entry is stored or looked up under.
 pub const KEYED_METHODS: &[&str] = &[
     "insert",

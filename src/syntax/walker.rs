@@ -233,6 +233,7 @@ impl<'a> Walker<'a> {
             path: None,
             receiver: None,
             literals: &[],
+            constant_args: 0,
             chain: &[],
             chain_before: &[],
             mutable: false,
@@ -940,6 +941,13 @@ impl<'a> Walker<'a> {
         self.confer(passed_to, &roots);
         let literals = self.literals_of(call.args.iter());
         node.literals = &literals;
+        node.constant_args = call
+            .args
+            .iter()
+            .take(32)
+            .enumerate()
+            .filter(|(_, a)| exprs::is_constant(a))
+            .fold(0, |bits, (i, _)| bits | 1 << i);
         let span = || {
             let func = byte_range(p.span());
             (
