@@ -105,8 +105,8 @@ pub struct MatchDef {
     pub strings: Option<Spanned<StrList>>,
     pub unless_strings: Option<Spanned<StrList>>,
     pub hops: Option<Spanned<u8>>,
-    /// 1-based: the call's argument at this position is a constant (a literal, a `const` or
-    /// `static` item, `include_str!`/`include_bytes!`): what it writes is the program's own.
+    /// 1-based: the call's argument at this position is content the program is built with (a
+    /// `const` or `static` item, `include_str!`/`include_bytes!`): what it writes is its own.
     pub constant_arg: Option<Spanned<u8>>,
     pub requires_dependency: Option<Spanned<StrList>>,
     pub unless_dependency: Option<Spanned<StrList>>,

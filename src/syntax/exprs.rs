@@ -157,12 +157,11 @@ fn is_constructor(name: &str) -> bool {
     )
 }
 
-/// Is the value fixed when the program is built: a literal, a `const`/`static` item
-/// (SCREAMING_CASE), `include_str!`/`include_bytes!`/`concat!`, or one of these converted
-/// (`TEMPLATE.as_bytes()`, `&LOGO`)?
+/// Is the value content the program is built with: a `const`/`static` item (SCREAMING_CASE)
+/// or `include_str!`/`include_bytes!`, or one of these converted (`TEMPLATE.as_bytes()`,
+/// `&LOGO`)? An inline literal (`"1"`, `"{}"`) is a marker or a reset, not an asset.
 pub fn is_constant(e: &Expr) -> bool {
     match strip_conversions(e) {
-        Expr::Lit(_) => true,
         Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
             let n = s.ident.to_string();
             n.len() > 1
@@ -172,7 +171,7 @@ pub fn is_constant(e: &Expr) -> bool {
         Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
             matches!(
                 s.ident.to_string().as_str(),
-                "include_str" | "include_bytes" | "concat"
+                "include_str" | "include_bytes"
             )
         }),
         _ => false,
