@@ -3,6 +3,7 @@
 //! by being called from a context, locks taken a few calls deep, the crate's dependencies and
 //! usage — and turn surviving candidates into findings.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::fault;
@@ -155,28 +156,11 @@ pub fn resolve_crate(
             state_keys.entry((owner, state)).or_default().push(key);
         }
     }
-    // Structs as pseudo-aliases, for `look-into-structs`. A name several modules define
-    // (`Inner`, `State`) is ambiguous without paths: it is not looked into.
-    let mut struct_defs: HashMap<String, AliasDef> = HashMap::new();
-    if rules.looks_into_structs {
-        let mut ambiguous: HashSet<&str> = HashSet::new();
-        for (_, f) in files {
-            for (name, def) in &f.struct_defs {
-                if struct_defs.insert(name.clone(), def.clone()).is_some() {
-                    ambiguous.insert(name);
-                }
-            }
-        }
-        for name in ambiguous {
-            struct_defs.remove(name);
-        }
-    }
+    // Structs as pseudo-aliases, for `look-into-structs`, and struct name -> its methods, for
+    // `unless-owner-calls`: built when the first candidate asks.
+    let struct_defs = OnceCell::new();
+    let methods = OnceCell::new();
     let deps = dependencies(unit);
-    let methods = if rules.blocks.iter().any(|b| b.unless_owner_calls.is_some()) {
-        owner_methods(&index)
-    } else {
-        HashMap::new()
-    };
 
     // Does a candidate survive the crate-level conditions? Returns its contexts if so.
     let survives = |fi: usize, facts: &FileFacts, cand: &Candidate| -> Option<CtxSet> {
@@ -203,7 +187,8 @@ pub fn resolve_crate(
             let written = RenderedTy::new(ty, &is_wrapper);
             let ok = if block.look_into_structs {
                 // Three levels of the crate's structs (expansion stops past depth 8).
-                let deep = RenderedTy::new(&expanded.expand_aliases(&struct_defs, 6), &is_wrapper);
+                let defs = struct_defs.get_or_init(|| crate_struct_defs(files));
+                let deep = RenderedTy::new(&expanded.expand_aliases(defs, 6), &is_wrapper);
                 type_ok_any(block, &[&written, &rendered, &deep])
             } else {
                 type_ok_either(block, &written, &rendered)
@@ -213,7 +198,10 @@ pub fn resolve_crate(
             }
         }
         if let Some(p) = block.unless_owner_calls
-            && let Some(fns) = cand.owner.as_deref().and_then(|o| methods.get(o))
+            && let Some(fns) = cand
+                .owner
+                .as_deref()
+                .and_then(|o| methods.get_or_init(|| owner_methods(&index)).get(o))
             && index.reaches(fns, p as u16, 0)
         {
             return None;
@@ -712,6 +700,24 @@ fn drop_constructors<'c>(
             })
         })
         .collect()
+}
+
+/// The crate's structs as pseudo-aliases (`Name<field types..>`). A name several modules
+/// define (`Inner`, `State`) is ambiguous without paths: it is left out.
+fn crate_struct_defs(files: &[(usize, FileFacts)]) -> HashMap<String, AliasDef> {
+    let mut defs: HashMap<String, AliasDef> = HashMap::new();
+    let mut ambiguous: HashSet<&str> = HashSet::new();
+    for (_, f) in files {
+        for (name, def) in &f.struct_defs {
+            if defs.insert(name.clone(), def.clone()).is_some() {
+                ambiguous.insert(name);
+            }
+        }
+    }
+    for name in ambiguous {
+        defs.remove(name);
+    }
+    defs
 }
 
 /// Struct name -> the scopes of its methods (fn table keys `Type::method`).

@@ -1625,6 +1625,17 @@ mod tests {
     }
 
     #[test]
+    fn argument_positions_start_at_one() {
+        let head = HEAD.replace(
+            "on = \"static\"",
+            "on = \"call\"\npath = [\"std::fs::write\"]",
+        );
+        let (line, key, msg) = error_of(&format!("{head}constant-arg = 0\n"));
+        assert_eq!((line, key.as_deref()), (9, Some("constant-arg")));
+        assert!(msg.contains("start at 1"), "{msg}");
+    }
+
+    #[test]
     fn key_that_does_not_apply_to_the_kind() {
         let (line, key, msg) = error_of(&format!("{HEAD}path = [\"std::fs::write\"]\n"));
         assert_eq!((line, key.as_deref()), (8, Some("path")));

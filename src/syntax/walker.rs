@@ -1170,7 +1170,9 @@ impl<'a> Walker<'a> {
         if matches!(t, Ty::Infer) {
             t = infer_type(expr, &self.resolver, 0).unwrap_or(Ty::Infer);
         }
-        if self.in_thread_local {
+        // Only this static is the macro's: statics inside its initializer are plain ones.
+        let in_thread_local = std::mem::replace(&mut self.in_thread_local, false);
+        if in_thread_local {
             // What `thread_local!` declares: one value per thread, behind a `LocalKey`.
             t = Ty::named("std::thread::LocalKey".to_string(), false, vec![t]);
         }
@@ -1199,6 +1201,7 @@ impl<'a> Walker<'a> {
         self.visit_expr(expr);
         self.items.pop();
         self.pop_scope();
+        self.in_thread_local = in_thread_local;
     }
 
     /// The statics of `lazy_static!` / `thread_local!`. The macro's own attributes apply to
@@ -1407,7 +1410,7 @@ impl<'a> Walker<'a> {
         let mut field_tys: Vec<Ty> = Vec::new();
         for (i, f) in s.fields.iter().enumerate() {
             let t = Ty::from_syn(&f.ty, &self.resolver);
-            if self.rules.looks_into_structs {
+            if self.rules.looks_into_structs && field_tys.len() <= MAX_LOOKED_INTO_FIELDS {
                 field_tys.push(t.clone());
             }
             self.note_type_usage(&t);
