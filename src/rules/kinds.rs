@@ -13,9 +13,11 @@ pub enum NodeKind {
     Attribute,
     Impl,
     Fn,
+    /// A `loop` or `while` that runs until the program stops and waits on a timer every round.
+    Loop,
 }
 
-pub const NODE_KINDS: usize = 11;
+pub const NODE_KINDS: usize = 12;
 
 /// Keys every block may use, whatever it is `on`.
 pub const COMMON_KEYS: &[&str] = &[
@@ -50,6 +52,7 @@ impl NodeKind {
         NodeKind::Attribute,
         NodeKind::Impl,
         NodeKind::Fn,
+        NodeKind::Loop,
     ];
 
     pub fn parse(s: &str) -> Option<NodeKind> {
@@ -69,6 +72,7 @@ impl NodeKind {
             NodeKind::Attribute => "attribute",
             NodeKind::Impl => "impl",
             NodeKind::Fn => "fn",
+            NodeKind::Loop => "loop",
         }
     }
 
@@ -146,6 +150,7 @@ impl NodeKind {
             }
             NodeKind::Impl => &["path", "not-path", "type", "not-type"],
             NodeKind::Fn => &["name", "not-name", "type", "not-type"],
+            NodeKind::Loop => &[],
         }
     }
 

@@ -300,6 +300,59 @@ pub fn key_name(e: &Expr) -> Option<String> {
     }
 }
 
+/// Does a loop body end its loop with a result: a `return`, or a `break` with a value aimed at
+/// this loop? That is how a retry or a poll finishes (`Ok(conn) => break conn`); a loop that
+/// only stops with the program, or on a plain `break` when told to shut down, has neither.
+/// Closures, async blocks and nested items are other code and are not looked into.
+pub fn leaves_loop_with_result(body: &syn::Block, label: Option<&syn::Label>) -> bool {
+    struct Exits<'l> {
+        label: Option<&'l syn::Lifetime>,
+        inner_loops: u32,
+        found: bool,
+    }
+    impl Exits<'_> {
+        fn inner(&mut self, f: impl FnOnce(&mut Self)) {
+            self.inner_loops += 1;
+            f(self);
+            self.inner_loops -= 1;
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Exits<'_> {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.found = true;
+        }
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            let ours = match &b.label {
+                Some(l) => self.label.is_some_and(|own| own.ident == l.ident),
+                None => self.inner_loops == 0,
+            };
+            if ours && b.expr.is_some() {
+                self.found = true;
+            }
+            syn::visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+            self.inner(|s| syn::visit::visit_expr_loop(s, l));
+        }
+        fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
+            self.inner(|s| syn::visit::visit_expr_while(s, l));
+        }
+        fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
+            self.inner(|s| syn::visit::visit_expr_for_loop(s, l));
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut exits = Exits {
+        label: label.map(|l| &l.name),
+        inner_loops: 0,
+        found: false,
+    };
+    syn::visit::Visit::visit_block(&mut exits, body);
+    exits.found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,5 +421,37 @@ mod tests {
         assert_eq!(call("map.insert(token, 1)").0, None);
         assert_eq!(call("other.map.insert(token, 1)").0, None);
         assert_eq!(call("self.users.get(&compute(id))").1, None);
+    }
+
+    fn loop_body(src: &str) -> (syn::Block, Option<syn::Label>) {
+        match syn::parse_str::<syn::Expr>(src).unwrap() {
+            syn::Expr::Loop(l) => (l.body, l.label),
+            syn::Expr::While(w) => (w.body, w.label),
+            _ => panic!("not a loop: {src}"),
+        }
+    }
+
+    #[test]
+    fn loops_ending_with_a_result_are_retries_or_polls() {
+        let ends = |src: &str| {
+            let (body, label) = loop_body(src);
+            leaves_loop_with_result(&body, label.as_ref())
+        };
+        assert!(ends(
+            "loop { if let Ok(c) = connect() { return c; } sleep(d); }"
+        ));
+        assert!(ends(
+            "loop { match poll() { Some(v) => break v, None => {} } sleep(d); }"
+        ));
+        assert!(ends(
+            "'outer: loop { for x in xs { if x { break 'outer 5; } } sleep(d); }"
+        ));
+        // A plain break (shutdown), a break of an inner loop, a return inside a closure.
+        assert!(!ends("loop { if stop() { break; } tick(); work(); }"));
+        assert!(!ends("loop { loop { break 1; } tick(); }"));
+        assert!(!ends(
+            "loop { let f = || { return 1; }; spawn(async { return 2; }); tick(); }"
+        ));
+        assert!(!ends("while running() { tick(); work()?; }"));
     }
 }

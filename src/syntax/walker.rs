@@ -1720,9 +1720,18 @@ impl<'a> Walker<'a> {
 
     /// Statements directly in a loop body that call something (`interval.tick().await;`,
     /// `sleep(d).await;`): what makes a loop periodic.
-    fn note_loop_body(&mut self, body: &syn::Block) {
+    fn note_loop_calls(&mut self, calls: &[String]) {
+        for call in calls {
+            self.note_loop_call(call);
+        }
+    }
+
+    /// The calls made by statements directly in a loop body, as `calls-in-loop` sees them
+    /// (none when no block asks).
+    fn loop_body_calls(&self, body: &syn::Block) -> Vec<String> {
+        let mut out = Vec::new();
         if self.rules.predicates.loop_calls.is_none() {
-            return;
+            return out;
         }
         for stmt in &body.stmts {
             let e = match stmt {
@@ -1736,14 +1745,55 @@ impl<'a> Walker<'a> {
             match strip(e) {
                 Expr::Call(c) => {
                     if let Expr::Path(p) = strip(&c.func) {
-                        let r = self.resolve_path(&p.path);
-                        self.note_loop_call(&r.path);
+                        out.push(self.resolve_path(&p.path).path);
                     }
                 }
-                Expr::MethodCall(m) => self.note_loop_call(&format!(".{}", m.method)),
+                Expr::MethodCall(m) => out.push(format!(".{}", m.method)),
                 _ => {}
             }
         }
+        out
+    }
+
+    /// A loop that some `on = "loop"` block may be about (one that waits on a timer every
+    /// round and only ends with the program: no `return`, no `break` with a value, which is
+    /// how retries and polls end) gets a scope of its own, so that what its body reaches is
+    /// known apart from the rest of its fn.
+    fn enter_endless_loop(
+        &mut self,
+        calls: &[String],
+        body: &syn::Block,
+        label: Option<&syn::Label>,
+    ) -> Option<u32> {
+        let set = self.rules.predicates.loop_calls.as_ref()?;
+        if self.rules.blocks_by_kind[NodeKind::Loop.index()].is_empty() {
+            return None;
+        }
+        if !calls.iter().any(|c| set.is_match(c)) {
+            return None;
+        }
+        if exprs::leaves_loop_with_result(body, label) {
+            return None;
+        }
+        Some(self.push_scope(0, None))
+    }
+
+    fn leave_endless_loop(&mut self, scope: u32, keyword: Span) {
+        self.pop_scope();
+        let node = self.blank_node(NodeKind::Loop);
+        let roots = Some(Roots {
+            scopes: vec![scope],
+            callees: vec![],
+        });
+        self.offer(
+            &node,
+            Site {
+                span: || (byte_range(keyword), None),
+                owner: None,
+                via_alias: None,
+                roots,
+            },
+        );
     }
 }
 
@@ -1940,17 +1990,28 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.note_loop_body(&l.body);
+        let calls = self.loop_body_calls(&l.body);
+        let scope = self.enter_endless_loop(&calls, &l.body, l.label.as_ref());
+        self.note_loop_calls(&calls);
         visit::visit_expr_loop(self, l);
+        if let Some(scope) = scope {
+            self.leave_endless_loop(scope, l.loop_token.span);
+        }
     }
 
     fn visit_expr_while(&mut self, l: &'ast syn::ExprWhile) {
-        self.note_loop_body(&l.body);
+        let calls = self.loop_body_calls(&l.body);
+        let scope = self.enter_endless_loop(&calls, &l.body, l.label.as_ref());
+        self.note_loop_calls(&calls);
         visit::visit_expr_while(self, l);
+        if let Some(scope) = scope {
+            self.leave_endless_loop(scope, l.while_token.span);
+        }
     }
 
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
-        self.note_loop_body(&l.body);
+        let calls = self.loop_body_calls(&l.body);
+        self.note_loop_calls(&calls);
         visit::visit_expr_for_loop(self, l);
     }
 
