@@ -80,8 +80,27 @@ pub fn parse_thread_local(tokens: TokenStream) -> Option<Vec<MacroStatic>> {
 
 /// The expressions of a `select!` body: `[biased;] pat = fut [, if cond] => handler, ...`.
 pub fn parse_select(tokens: TokenStream) -> Option<Vec<Expr>> {
-    let parser = |input: ParseStream| -> syn::Result<Vec<Expr>> {
+    parse_select_arms(tokens).map(|arms| {
         let mut out = Vec::new();
+        for arm in arms {
+            out.extend(arm.future);
+            out.extend(arm.condition);
+            out.push(arm.handler);
+        }
+        out
+    })
+}
+
+/// One branch of a `select!`: `pat = future [, if condition] => handler`, or `else => handler`.
+pub struct SelectArm {
+    pub future: Option<Expr>,
+    pub condition: Option<Expr>,
+    pub handler: Expr,
+}
+
+pub fn parse_select_arms(tokens: TokenStream) -> Option<Vec<SelectArm>> {
+    let parser = |input: ParseStream| -> syn::Result<Vec<SelectArm>> {
+        let mut arms = Vec::new();
         if input.peek(Ident)
             && input
                 .fork()
@@ -93,27 +112,58 @@ pub fn parse_select(tokens: TokenStream) -> Option<Vec<Expr>> {
             let _: Token![;] = input.parse()?;
         }
         while !input.is_empty() {
+            let (mut future, mut condition) = (None, None);
             if input.peek(Token![else]) {
                 let _: Token![else] = input.parse()?;
             } else {
                 let _pat = syn::Pat::parse_single(input)?;
                 let _: Token![=] = input.parse()?;
-                out.push(input.call(Expr::parse_without_eager_brace)?);
+                future = Some(input.call(Expr::parse_without_eager_brace)?);
                 if input.peek(Token![,]) && input.peek2(Token![if]) {
                     let _: Token![,] = input.parse()?;
                     let _: Token![if] = input.parse()?;
-                    out.push(input.call(Expr::parse_without_eager_brace)?);
+                    condition = Some(input.call(Expr::parse_without_eager_brace)?);
                 }
             }
             let _: Token![=>] = input.parse()?;
-            out.push(input.parse()?);
+            let handler = input.parse()?;
+            arms.push(SelectArm {
+                future,
+                condition,
+                handler,
+            });
             if input.peek(Token![,]) {
                 let _: Token![,] = input.parse()?;
             }
         }
-        Ok(out)
+        Ok(arms)
     };
     parser.parse2(tokens).ok()
+}
+
+/// Does a `select!` branch wait for the program or task to stop (`shutdown.recv()`,
+/// `token.cancelled()`, `tokio::signal::ctrl_c()`, `stop_rx.changed()`)? Read from the
+/// branch's words, as a reviewer would.
+pub fn waits_for_stop(future: &Expr) -> bool {
+    const STOP_WORDS: &[&str] = &[
+        "shutdown",
+        "cancel",
+        "cancelled",
+        "stop",
+        "quit",
+        "exit",
+        "terminate",
+        "kill",
+        "close",
+        "closed",
+        "signal",
+        "ctrl_c",
+        "halt",
+    ];
+    let text = quote::quote!(#future).to_string().to_ascii_lowercase();
+    text.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .flat_map(|w| w.split('_'))
+        .any(|w| STOP_WORDS.contains(&w))
 }
 
 pub enum MacroBody {

@@ -1740,19 +1740,64 @@ impl<'a> Walker<'a> {
                     Some(i) => &*i.expr,
                     None => continue,
                 },
-                _ => continue,
+                // `tokio::select! { _ = interval.tick() => .., _ = shutdown.recv() => break }`:
+                // each branch's future is awaited every round.
+                Stmt::Macro(m) => {
+                    self.select_futures(&m.mac, &mut out);
+                    continue;
+                }
+                Stmt::Item(_) => continue,
             };
             match strip(e) {
-                Expr::Call(c) => {
-                    if let Expr::Path(p) = strip(&c.func) {
-                        out.push(self.resolve_path(&p.path).path);
-                    }
-                }
-                Expr::MethodCall(m) => out.push(format!(".{}", m.method)),
-                _ => {}
+                Expr::Macro(m) => self.select_futures(&m.mac, &mut out),
+                other => self.push_loop_call(other, &mut out),
             }
         }
         out
+    }
+
+    fn push_loop_call(&self, e: &Expr, out: &mut Vec<String>) {
+        match strip(e) {
+            Expr::Call(c) => {
+                if let Expr::Path(p) = strip(&c.func) {
+                    out.push(self.resolve_path(&p.path).path);
+                }
+            }
+            Expr::MethodCall(m) => out.push(format!(".{}", m.method)),
+            _ => {}
+        }
+    }
+
+    /// A `select!` directly in a loop body is a statement of it when it only races the work's
+    /// timer against a stop signal (`_ = interval.tick() => work(), _ = shutdown.recv() =>
+    /// break`): the timer's branch then runs every round. A select that also waits for events
+    /// (a channel of jobs, a notification) is an event loop with a timeout, and one whose timer
+    /// branch does nothing (`_ = sleep(backoff) => {}`) is a retry's pause.
+    fn select_futures(&self, mac: &Macro, out: &mut Vec<String>) {
+        if mac.path.segments.last().is_none_or(|s| s.ident != "select") {
+            return;
+        }
+        let Some(set) = self.rules.predicates.loop_calls.as_ref() else {
+            return;
+        };
+        let Some(arms) = macros::parse_select_arms(mac.tokens.clone()) else {
+            return;
+        };
+        let mut timers = Vec::new();
+        for arm in &arms {
+            let Some(future) = &arm.future else {
+                continue;
+            };
+            let mut calls = Vec::new();
+            self.push_loop_call(future, &mut calls);
+            let waits = calls.iter().any(|c| set.is_match(c));
+            if waits && !is_empty_block(&arm.handler) {
+                timers.extend(calls);
+            } else if !waits && !macros::waits_for_stop(future) {
+                return;
+            }
+        }
+        out.extend(timers);
     }
 
     /// A loop that some `on = "loop"` block may be about (one that waits on a timer every
@@ -1795,6 +1840,11 @@ impl<'a> Walker<'a> {
             },
         );
     }
+}
+
+fn is_empty_block(e: &Expr) -> bool {
+    matches!(strip(e), Expr::Block(b) if b.block.stmts.is_empty())
+        || matches!(strip(e), Expr::Tuple(t) if t.elems.is_empty())
 }
 
 /// Attributes of the language itself: never a rule's concern, skipped without resolving.
