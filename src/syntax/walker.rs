@@ -2075,6 +2075,15 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        // A value named by a path (`Role::Server`, `tungstenite::protocol::Role::Server`) is a
+        // use of that path, as a call would be.
+        if p.path.segments.len() > 1
+            && self.rules.usage.globs.is_some()
+            && p.path.segments.first().is_some_and(|s| s.ident != "Self")
+        {
+            let resolved = self.resolve_path(&p.path);
+            self.note_usage(&resolved.path);
+        }
         // A static is used by its SCREAMING_CASE name.
         if self.rules.tracks_state_use
             && let Some(ident) = p.path.get_ident()
