@@ -34,7 +34,8 @@ pub fn pattern_name(pat: &Pat) -> Option<(String, bool)> {
 }
 
 /// String values an argument carries: literals, `&"..."`, `"..".to_string()`, a `const` of
-/// this file, or the literal inside `format!`/`concat!`/`indoc!`.
+/// this file, the literal inside `format!`/`concat!`/`indoc!`, or what a closure returns
+/// (`unwrap_or_else(|_| "sqlite://app.db".into())`).
 pub fn string_values<S: std::hash::BuildHasher>(
     arg: &Expr,
     consts: &HashMap<String, String, S>,
@@ -65,6 +66,7 @@ pub fn string_values<S: std::hash::BuildHasher>(
                 }
             }
         }
+        Expr::Closure(c) => string_values(&c.body, consts, out),
         Expr::Macro(m) => {
             let name = m
                 .mac

@@ -1409,6 +1409,8 @@ impl<'a> Walker<'a> {
         let mut field_types = Vec::new();
         let mut field_tys: Vec<Ty> = Vec::new();
         for (i, f) in s.fields.iter().enumerate() {
+            // Field attributes carry configuration defaults (`#[arg(default_value = "..")]`).
+            self.offer_attributes(&f.attrs);
             let t = Ty::from_syn(&f.ty, &self.resolver);
             if self.rules.looks_into_structs && field_tys.len() <= MAX_LOOKED_INTO_FIELDS {
                 field_tys.push(t.clone());
