@@ -671,3 +671,41 @@ fn wide_cyclic_structs_behind_a_store_lock_are_looked_into_boundedly() {
         findings(&v)
     );
 }
+
+/// Periodic loops nested hundreds deep: each is a loop node with a scope of its own and its
+/// body is read for `return`/`break` once per loop, so the work grows with depth squared;
+/// the run must still finish with the loops' findings, and a `select!`
+/// whose futures are not Rust is skipped, not an error.
+#[test]
+fn deeply_nested_periodic_loops_finish_and_are_reported() {
+    let depth = 300;
+    let mut src = String::from("pub async fn worker(pool: sqlx::PgPool) {\n");
+    for _ in 0..depth {
+        src.push_str("loop { tokio::time::sleep(std::time::Duration::from_secs(1)).await;\n");
+    }
+    src.push_str("sqlx::query(\"UPDATE t SET x = 1\").execute(&pool).await.unwrap();\n");
+    src.push_str(&"}\n".repeat(depth));
+    src.push_str("}\n");
+    src.push_str(
+        "pub async fn odd() { loop { tokio::select! { ??? => {} } tokio::time::sleep(d).await; } }\n",
+    );
+    let dir = crate_with(&[("src/worker.rs", src.as_bytes())]);
+    write(
+        dir.path(),
+        "Cargo.toml",
+        b"[package]\nname = \"t\"\nversion = \"0.1.0\"\n[dependencies]\nsqlx = \"0.8\"\ntokio = \"1\"\n",
+    );
+    write(
+        dir.path(),
+        "src/main.rs",
+        b"mod worker;\nfn handler() {\n    std::fs::write(\"upload.bin\", b\"x\").unwrap();\n}\nfn main() {}\n",
+    );
+    let (code, v) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1, "{v}");
+    let schedule: Vec<_> = findings(&v)
+        .into_iter()
+        .filter(|f| f.1 == "unlocked-schedule")
+        .collect();
+    assert!(!schedule.is_empty(), "{:?}", findings(&v));
+    assert!(errors(&v).is_empty(), "{:?}", errors(&v));
+}
