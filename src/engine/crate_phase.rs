@@ -257,8 +257,11 @@ pub fn resolve_crate(
         }
         if block.unless_used_with.is_some() || block.used_with.is_some() {
             let names = state_names(&typed_fields, block.kind, cand);
+            // What tests, examples and build scripts do with the state is not what the
+            // service does: a test rewriting the settings does not make them mutable.
+            let not_code = rules.excluded_by_default;
             if let Some(p) = block.unless_used_with
-                && state_used_with(&index, files, &names, p as u16, block.hops, 0)
+                && state_used_with(&index, files, &names, p as u16, block.hops, not_code)
             {
                 return None;
             }
@@ -269,7 +272,7 @@ pub fn resolve_crate(
                     &names,
                     p as u16,
                     block.hops,
-                    block.used_with_not_inside,
+                    block.used_with_not_inside | not_code,
                 )
             {
                 return None;
