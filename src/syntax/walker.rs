@@ -1333,19 +1333,7 @@ impl<'a> Walker<'a> {
                 Some(sig.ident.span()),
             )
         };
-        let roots = Some(Roots {
-            scopes: vec![scope],
-            callees: vec![],
-        });
-        self.offer(
-            &node,
-            Site {
-                span,
-                owner: None,
-                via_alias: None,
-                roots,
-            },
-        );
+        self.offer_rooted_at(&node, span, scope);
         for p in params {
             self.handle_param(p);
         }
@@ -1828,14 +1816,24 @@ impl<'a> Walker<'a> {
     fn leave_endless_loop(&mut self, scope: u32, keyword: Span) {
         self.pop_scope();
         let node = self.blank_node(NodeKind::Loop);
+        self.offer_rooted_at(&node, || (byte_range(keyword), None), scope);
+    }
+
+    /// Offers a node whose code is one scope (a fn's body, a loop's body).
+    fn offer_rooted_at<F: FnOnce() -> (Range<usize>, Option<Range<usize>>)>(
+        &mut self,
+        node: &Node,
+        span: F,
+        scope: u32,
+    ) {
         let roots = Some(Roots {
             scopes: vec![scope],
             callees: vec![],
         });
         self.offer(
-            &node,
+            node,
             Site {
-                span: || (byte_range(keyword), None),
+                span,
                 owner: None,
                 via_alias: None,
                 roots,
