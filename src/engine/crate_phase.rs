@@ -337,6 +337,7 @@ pub fn resolve_crate(
     let survivors = drop_superseded(survivors, rules);
     let survivors = drop_constructors(survivors, files, rules, &index);
     let survivors = drop_handles(survivors, rules, &index);
+    let survivors = drop_repeated_impls(survivors, rules);
 
     // A type alias reported for a rule stands for every field, static or let declared with it;
     // when a single field or static holds it, that is where the state lives (`clients: Clients`
@@ -785,6 +786,23 @@ fn drop_handles<'c>(
         .into_iter()
         .zip(keep)
         .filter_map(|(s, keep)| keep.then_some(s))
+        .collect()
+}
+
+/// A type that implements several traits a rule's `impl` block names (`impl CoreAdapter for
+/// LocalAdapter` and `impl DefinedAdapter for LocalAdapter`) is one piece of state: reported
+/// at its first impl in the crate, once per rule.
+fn drop_repeated_impls<'c>(survivors: Vec<Survivor<'c>>, rules: &RuleSet) -> Vec<Survivor<'c>> {
+    let mut seen: HashSet<(usize, &str)> = HashSet::new();
+    survivors
+        .into_iter()
+        .filter(|s| {
+            let block = &rules.blocks[s.cand.block as usize];
+            match (block.kind, s.cand.type_text.as_deref()) {
+                (NodeKind::Impl, Some(ty)) => seen.insert((block.rule, ty)),
+                _ => true,
+            }
+        })
         .collect()
 }
 
