@@ -265,16 +265,15 @@ pub fn resolve_crate(
             {
                 return None;
             }
-            if let Some(p) = block.used_with
-                && !state_used_with(
-                    &index,
-                    files,
-                    &names,
-                    p as u16,
-                    block.hops,
-                    block.used_with_not_inside | not_code,
-                )
-            {
+            let not_inside = block.used_with_not_inside | not_code;
+            let used = match (&block.used_with_methods, block.used_with) {
+                (Some(methods), _) => state_called_with(&index, files, &names, methods, not_inside),
+                (None, Some(p)) => {
+                    state_used_with(&index, files, &names, p as u16, block.hops, not_inside)
+                }
+                (None, None) => true,
+            };
+            if !used {
                 return None;
             }
         }
@@ -568,6 +567,33 @@ fn state_used_with(
                 if index.reaches(&[function], predicate, hops) {
                     return true;
                 }
+            }
+        }
+    }
+    false
+}
+
+/// Is one of `methods` called on the state itself (`SETTINGS.write()`), in code outside
+/// `not_inside`?
+fn state_called_with(
+    index: &CrateIndex,
+    files: &[(usize, FileFacts)],
+    names: &[&str],
+    methods: &globset::GlobSet,
+    not_inside: CtxSet,
+) -> bool {
+    for (fi, (_, f)) in files.iter().enumerate() {
+        for (si, s) in f.scopes.iter().enumerate() {
+            let called = s.state_calls.iter().any(|&(state, method)| {
+                names.contains(&&*f.names[state as usize])
+                    && methods.is_match(&*f.names[method as usize])
+            });
+            if !called {
+                continue;
+            }
+            let function = index.enclosing_fn(index.offsets[fi] + si as u32);
+            if index.contexts[function as usize] & not_inside == 0 {
+                return true;
             }
         }
     }

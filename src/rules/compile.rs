@@ -124,6 +124,10 @@ pub struct Block {
     /// whose code does not count (`used-with-not-inside`).
     pub used_with: Option<usize>,
     pub used_with_not_inside: CtxSet,
+    /// When every `used-with` pattern is a method (`.write`): the methods, which must then be
+    /// called on the state itself (`SETTINGS.write()`, `state.site.write()`), not merely in a
+    /// fn that also touches it.
+    pub used_with_methods: Option<GlobSet>,
     /// Not reported when the field or static it builds is (see `MatchDef::constructor`).
     pub constructor: bool,
     /// Predicate: the owner's methods create what the field holds (see `MatchDef`).
@@ -1366,6 +1370,7 @@ fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Blo
         unless_used_with: None,
         used_with: None,
         used_with_not_inside: 0,
+        used_with_methods: None,
         constructor: false,
         prefer_owner_calls: None,
         unless_owner_calls: None,
@@ -1506,6 +1511,22 @@ fn compile_block(
     block.unless_usage = usage_set(l, &m.unless_usage, "unless-usage");
     block.unless_used_with = call_pred(l, &m.unless_used_with, "unless-used-with", false, preds);
     block.used_with = call_pred(l, &m.used_with, "used-with", false, preds);
+    if let Some(list) = &m.used_with {
+        let patterns: Vec<String> = l
+            .items(list, "used-with")
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        if !patterns.is_empty() && patterns.iter().all(|p| p.starts_with('.')) {
+            let mut set = GlobSetBuilder::new();
+            for p in &patterns {
+                if let Ok(g) = Glob::new(p) {
+                    set.add(g);
+                }
+            }
+            block.used_with_methods = set.build().ok();
+        }
+    }
     block.used_with_not_inside =
         l.contexts(&m.used_with_not_inside, "used-with-not-inside", ctx_ids);
     block.constructor = m.constructor.as_ref().is_some_and(|c| *c.get_ref());

@@ -85,6 +85,9 @@ pub struct ScopeFact {
     /// Interned names of fields (`x.peers`) and statics (`SESSIONS`) used here, when a rule
     /// asks where state is used (`unless-used-with`).
     pub state_uses: Vec<u32>,
+    /// Methods called directly on such state (`SETTINGS.write()`: the name's id and the
+    /// interned `.write`), for `used-with` lists of methods.
+    pub state_calls: Vec<(u32, u32)>,
     /// For fns of `impl Handler<M> for Actor` (any trait with a type argument): `M`'s name,
     /// the message whose sending runs this fn.
     pub handles: Option<Box<str>>,

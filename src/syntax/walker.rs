@@ -367,6 +367,33 @@ impl<'a> Walker<'a> {
         None
     }
 
+    /// A method called on a field (`state.site.write()`) or a static (`SETTINGS.write()`).
+    fn note_state_call(&mut self, receiver: &Expr, method: &str) {
+        let state = match receiver {
+            Expr::Field(f) => match &f.member {
+                syn::Member::Named(ident) => ident.to_string(),
+                syn::Member::Unnamed(_) => return,
+            },
+            // A static, by its SCREAMING_CASE name (as `note_state_use` sees statics).
+            Expr::Path(p) => match p.path.get_ident().map(|i| i.to_string()) {
+                Some(name)
+                    if name.len() > 1
+                        && name
+                            .chars()
+                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
+                {
+                    name
+                }
+                _ => return,
+            },
+            _ => return,
+        };
+        let state = self.intern(&state);
+        let method = self.intern(&format!(".{method}"));
+        let scope = self.current_scope() as usize;
+        self.facts.scopes[scope].state_calls.push((state, method));
+    }
+
     fn note_state_use(&mut self, name: &str) {
         let id = self.intern(name);
         let scope = self.current_scope() as usize;
@@ -1016,6 +1043,9 @@ impl<'a> Walker<'a> {
             self.note_method_call(name, links[i].args.len());
             if i == 0 && self.rules.predicates.with_receiver {
                 self.note_receiver_call(root, name);
+            }
+            if i == 0 && self.rules.tracks_state_use {
+                self.note_state_call(root, name);
             }
             self.add_method_callee(name);
             let blocks = self.blocks_for(NodeKind::Method, Some(name), None);
