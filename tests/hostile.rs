@@ -77,6 +77,11 @@ fn errors(v: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `GOOD_MAIN` (its write then on line 3) in a `src/main.rs` that also declares `module`.
+fn main_declaring(module: &str) -> String {
+    format!("mod {module};\n{}", String::from_utf8_lossy(GOOD_MAIN))
+}
+
 fn main_finding() -> (String, String, u64) {
     ("src/main.rs".into(), "local-file-write".into(), 2)
 }
@@ -657,7 +662,7 @@ fn wide_cyclic_structs_behind_a_store_lock_are_looked_into_boundedly() {
     write(
         dir.path(),
         "src/main.rs",
-        b"mod store;\nfn handler() {\n    std::fs::write(\"upload.bin\", b\"x\").unwrap();\n}\nfn main() {}\n",
+        main_declaring("store").as_bytes(),
     );
     let (code, v) = check_json(dir.path(), &[]);
     assert_eq!(code, 1, "{v}");
@@ -698,7 +703,7 @@ fn deeply_nested_periodic_loops_finish_and_are_reported() {
     write(
         dir.path(),
         "src/main.rs",
-        b"mod worker;\nfn handler() {\n    std::fs::write(\"upload.bin\", b\"x\").unwrap();\n}\nfn main() {}\n",
+        main_declaring("worker").as_bytes(),
     );
     let (code, v) = check_json(dir.path(), &[]);
     assert_eq!(code, 1, "{v}");

@@ -255,7 +255,10 @@ pub fn resolve_crate(
         if block.unless_usage.is_some_and(|u| usage[u]) {
             return None;
         }
-        if block.unless_used_with.is_some() || block.used_with.is_some() {
+        if block.unless_used_with.is_some()
+            || block.used_with.is_some()
+            || block.used_with_methods.is_some()
+        {
             let names = state_names(&typed_fields, block.kind, cand);
             // What tests, examples and build scripts do with the state is not what the
             // service does: a test rewriting the settings does not make them mutable.

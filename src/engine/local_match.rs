@@ -156,9 +156,6 @@ pub fn check(block: &Block, node: &Node, wrappers: &HashSet<String>) -> Outcome 
     Outcome::Yes { deferred_type }
 }
 
-/// `type_ok` for a type that names a crate alias, given as written and with the aliases
-/// expanded: either spelling may match `type` (an alias's name says what a `u64` is:
-/// `HashSet<SocketId>`), and either spelling matching `not-type` excludes it.
 /// Does the type name a crate struct whose (nested) fields give it the words the block's
 /// type patterns need?
 fn could_match_inside_structs(block: &Block, node: &Node, ty: &Ty) -> bool {
@@ -170,6 +167,9 @@ fn could_match_inside_structs(block: &Block, node: &Node, ty: &Ty) -> bool {
     block.types.as_ref().is_none_or(|t| t.may_match(&words))
 }
 
+/// `type_ok` for a type that names a crate alias, given as written and with the aliases
+/// expanded: either spelling may match `type` (an alias's name says what a `u64` is:
+/// `HashSet<SocketId>`), and either spelling matching `not-type` excludes it.
 pub fn type_ok_either(block: &Block, written: &RenderedTy, expanded: &RenderedTy) -> bool {
     type_ok_any(block, &[written, expanded])
 }

@@ -1149,10 +1149,9 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
     set.usage.count = usage_count;
     set.lists = lists;
     set.defined_lists = defined_lists;
-    set.tracks_state_use = set
-        .blocks
-        .iter()
-        .any(|b| b.unless_used_with.is_some() || b.used_with.is_some());
+    set.tracks_state_use = set.blocks.iter().any(|b| {
+        b.unless_used_with.is_some() || b.used_with.is_some() || b.used_with_methods.is_some()
+    });
     set.tracks_state_keys = set.blocks.iter().any(|b| b.keyed_by.is_some());
     set.looks_into_structs = set.blocks.iter().any(|b| b.look_into_structs);
     set.uses_receiver = set
@@ -1510,22 +1509,20 @@ fn compile_block(
     block.requires_usage = usage_set(l, &m.requires_usage, "requires-usage");
     block.unless_usage = usage_set(l, &m.unless_usage, "unless-usage");
     block.unless_used_with = call_pred(l, &m.unless_used_with, "unless-used-with", false, preds);
-    block.used_with = call_pred(l, &m.used_with, "used-with", false, preds);
-    if let Some(list) = &m.used_with {
-        let patterns: Vec<String> = l
-            .items(list, "used-with")
-            .into_iter()
-            .map(|(p, _)| p)
-            .collect();
-        if !patterns.is_empty() && patterns.iter().all(|p| p.starts_with('.')) {
+    // Methods only (`.write`): matched on the state's own calls in the crate phase, so they
+    // need no walk-time predicate; anything else is a call predicate over the using code.
+    let used_with_items = m.used_with.as_ref().map(|list| l.items(list, "used-with"));
+    match used_with_items {
+        Some(items) if !items.is_empty() && items.iter().all(|(p, _)| p.starts_with('.')) => {
             let mut set = GlobSetBuilder::new();
-            for p in &patterns {
-                if let Ok(g) = Glob::new(p) {
+            for (p, span) in items {
+                if let Some(g) = l.glob(&p, span, "used-with") {
                     set.add(g);
                 }
             }
             block.used_with_methods = set.build().ok();
         }
+        _ => block.used_with = call_pred(l, &m.used_with, "used-with", false, preds),
     }
     block.used_with_not_inside =
         l.contexts(&m.used_with_not_inside, "used-with-not-inside", ctx_ids);

@@ -159,17 +159,25 @@ fn is_constructor(name: &str) -> bool {
     )
 }
 
+/// Is the name a `static` or `const` by Rust's naming convention (SCREAMING_CASE, more than
+/// one character)?
+pub fn is_static_name(name: &str) -> bool {
+    name.len() > 1
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
 /// Is the value content the program is built with: a `const`/`static` item (SCREAMING_CASE)
 /// or `include_str!`/`include_bytes!`, or one of these converted (`TEMPLATE.as_bytes()`,
 /// `&LOGO`)? An inline literal (`"1"`, `"{}"`) is a marker or a reset, not an asset.
 pub fn is_constant(e: &Expr) -> bool {
     match strip_conversions(e) {
-        Expr::Path(p) => p.path.segments.last().is_some_and(|s| {
-            let n = s.ident.to_string();
-            n.len() > 1
-                && n.chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-        }),
+        Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| is_static_name(&s.ident.to_string())),
         Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
             matches!(
                 s.ident.to_string().as_str(),

@@ -161,9 +161,11 @@ pub fn waits_for_stop(future: &Expr) -> bool {
         "halt",
     ];
     let text = quote::quote!(#future).to_string().to_ascii_lowercase();
+    // Whole identifiers (`ctrl_c`) and their parts (`shutdown` of `shutdown_rx`).
     text.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .flat_map(|w| w.split('_'))
-        .any(|w| STOP_WORDS.contains(&w))
+        .any(|ident| {
+            STOP_WORDS.contains(&ident) || ident.split('_').any(|w| STOP_WORDS.contains(&w))
+        })
 }
 
 pub enum MacroBody {
@@ -387,6 +389,20 @@ mod tests {
         let mut out = Vec::new();
         string_literals(&quote! { "a", 1, r"b", (x, "c\n"), b"bytes" }, &mut out, 0);
         assert_eq!(out, ["a", "b", "c\n"]);
+    }
+
+    #[test]
+    fn stop_signals_are_read_from_the_branch_words() {
+        let stops = |src: &str| waits_for_stop(&syn::parse_str::<Expr>(src).unwrap());
+        assert!(stops("shutdown_rx.recv()"));
+        assert!(stops("self.token.cancelled()"));
+        assert!(stops("ctrl_c()"));
+        assert!(stops("tokio::signal::ctrl_c()"));
+        assert!(stops("global_close_rx.changed()"));
+        assert!(!stops("jobs.recv()"));
+        assert!(!stops("interval.tick()"));
+        // A word inside another is not it: `stopwatch`, `closet`.
+        assert!(!stops("stopwatch.lap()"));
     }
 
     #[test]

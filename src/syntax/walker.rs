@@ -286,19 +286,22 @@ impl<'a> Walker<'a> {
 
     /// Records a call; duplicates are removed once the file is done (`finish`).
     /// `add_callee` for a method call, as `.name` (see `method_callee`), without allocating.
-    fn add_method_callee(&mut self, name: &str) {
+    /// Returns the interned `.name`.
+    fn add_method_callee(&mut self, name: &str) -> u32 {
         let mut key = std::mem::take(&mut self.call_buf);
         key.clear();
         key.push('.');
         key.push_str(name);
-        self.add_callee(&key);
+        let id = self.add_callee(&key);
         self.call_buf = key;
+        id
     }
 
-    fn add_callee(&mut self, name: &str) {
+    fn add_callee(&mut self, name: &str) -> u32 {
         let id = self.intern(name);
         let scope = self.current_scope() as usize;
         self.facts.scopes[scope].callees.push(id);
+        id
     }
 
     fn finish(mut self) -> FileFacts {
@@ -367,8 +370,9 @@ impl<'a> Walker<'a> {
         None
     }
 
-    /// A method called on a field (`state.site.write()`) or a static (`SETTINGS.write()`).
-    fn note_state_call(&mut self, receiver: &Expr, method: &str) {
+    /// A method (its interned `.name`, see `add_method_callee`) called on a field
+    /// (`state.site.write()`) or a static (`SETTINGS.write()`).
+    fn note_state_call(&mut self, receiver: &Expr, method: u32) {
         let state = match receiver {
             Expr::Field(f) => match &f.member {
                 syn::Member::Named(ident) => ident.to_string(),
@@ -376,20 +380,12 @@ impl<'a> Walker<'a> {
             },
             // A static, by its SCREAMING_CASE name (as `note_state_use` sees statics).
             Expr::Path(p) => match p.path.get_ident().map(|i| i.to_string()) {
-                Some(name)
-                    if name.len() > 1
-                        && name
-                            .chars()
-                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
-                {
-                    name
-                }
+                Some(name) if exprs::is_static_name(&name) => name,
                 _ => return,
             },
             _ => return,
         };
         let state = self.intern(&state);
-        let method = self.intern(&format!(".{method}"));
         let scope = self.current_scope() as usize;
         self.facts.scopes[scope].state_calls.push((state, method));
     }
@@ -1044,10 +1040,10 @@ impl<'a> Walker<'a> {
             if i == 0 && self.rules.predicates.with_receiver {
                 self.note_receiver_call(root, name);
             }
+            let method = self.add_method_callee(name);
             if i == 0 && self.rules.tracks_state_use {
-                self.note_state_call(root, name);
+                self.note_state_call(root, method);
             }
-            self.add_method_callee(name);
             let blocks = self.blocks_for(NodeKind::Method, Some(name), None);
             let mut node = Node {
                 name: Some(name),
@@ -1872,9 +1868,13 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// `{}` or `()`: a `select!` branch that does nothing.
 fn is_empty_block(e: &Expr) -> bool {
-    matches!(strip(e), Expr::Block(b) if b.block.stmts.is_empty())
-        || matches!(strip(e), Expr::Tuple(t) if t.elems.is_empty())
+    match strip(e) {
+        Expr::Block(b) => b.block.stmts.is_empty(),
+        Expr::Tuple(t) => t.elems.is_empty(),
+        _ => false,
+    }
 }
 
 /// Attributes of the language itself: never a rule's concern, skipped without resolving.
@@ -2119,11 +2119,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             && let Some(ident) = p.path.get_ident()
         {
             let name = ident.to_string();
-            if name.len() > 1
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-            {
+            if exprs::is_static_name(&name) {
                 self.note_state_use(&name);
             }
         }
