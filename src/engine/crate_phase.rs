@@ -292,10 +292,15 @@ pub fn resolve_crate(
                 // Nothing passed to the node: what matters is the fn it is in.
                 roots.push(index.enclosing_fn(scope));
             }
+            let enclosing = [index.enclosing_fn(scope)];
             if !block
                 .requires
                 .iter()
                 .all(|&p| index.reaches(&roots, p as u16, block.hops))
+                || !block
+                    .requires_fn
+                    .iter()
+                    .all(|&p| index.reaches(&enclosing, p as u16, block.hops))
                 || !block
                     .requires_near
                     .iter()

@@ -102,10 +102,15 @@ pub struct Block {
     pub chain_has: Vec<ChainPattern>,
     pub chain_lacks: Vec<ChainPattern>,
     pub mutable: Option<bool>,
+    /// `fallible-after`: only when a fallible step follows the node in its fn.
+    pub fallible_after: bool,
     pub inside: CtxSet,
     pub not_inside: CtxSet,
     /// Each must be reached from the node's scope within `hops` (`calls`, `strings`).
     pub requires: Vec<usize>,
+    /// Each must be reached from the fn the node is in, within `hops` (`fn-calls`): for a call
+    /// that hands something over, `requires` starts from what it hands over instead.
+    pub requires_fn: Vec<usize>,
     /// Each must be reached within one hop (`calls-in-loop`): the loop is the node's own code
     /// or a fn it calls directly, not something a distant callee happens to contain.
     pub requires_near: Vec<usize>,
@@ -150,7 +155,10 @@ pub struct Block {
 impl Block {
     /// Needs facts only known once the whole crate is read.
     pub fn needs_reach(&self) -> bool {
-        !self.requires.is_empty() || !self.requires_near.is_empty() || self.unless.is_some()
+        !self.requires.is_empty()
+            || !self.requires_fn.is_empty()
+            || !self.requires_near.is_empty()
+            || self.unless.is_some()
     }
 }
 
@@ -792,10 +800,12 @@ fn present_keys(m: &MatchDef) -> Vec<(&'static str, Range<usize>)> {
     key!(chain_has, "chain-has");
     key!(chain_lacks, "chain-lacks");
     key!(mutable, "mutable");
+    key!(fallible_after, "fallible-after");
     key!(inside, "inside");
     key!(not_inside, "not-inside");
     key!(calls, "calls");
     key!(calls_in_loop, "calls-in-loop");
+    key!(fn_calls, "fn-calls");
     key!(unless_calls, "unless-calls");
     key!(strings, "strings");
     key!(unless_strings, "unless-strings");
@@ -1355,9 +1365,11 @@ fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Blo
         chain_has: l.chain(&m.chain_has, "chain-has"),
         chain_lacks: l.chain(&m.chain_lacks, "chain-lacks"),
         mutable,
+        fallible_after: m.fallible_after.as_ref().is_some_and(|v| *v.get_ref()),
         inside: 0,
         not_inside: 0,
         requires: Vec::new(),
+        requires_fn: Vec::new(),
         requires_near: Vec::new(),
         unless: None,
         hops: 3,
@@ -1451,6 +1463,9 @@ fn compile_block(
     };
     if let Some(id) = call_pred(l, &m.calls, "calls", false, preds) {
         block.requires.push(id);
+    }
+    if let Some(id) = call_pred(l, &m.fn_calls, "fn-calls", false, preds) {
+        block.requires_fn.push(id);
     }
     if let Some(id) = call_pred(l, &m.calls_in_loop, "calls-in-loop", true, preds) {
         block.requires_near.push(id);

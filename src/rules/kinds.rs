@@ -26,6 +26,7 @@ pub const COMMON_KEYS: &[&str] = &[
     "not-inside",
     "calls",
     "calls-in-loop",
+    "fn-calls",
     "unless-calls",
     "strings",
     "unless-strings",
@@ -134,6 +135,7 @@ impl NodeKind {
                 "chain-lacks",
                 "constructor",
                 "constant-arg",
+                "fallible-after",
             ],
             NodeKind::Method => &[
                 "name",
@@ -144,6 +146,7 @@ impl NodeKind {
                 "chain-has",
                 "chain-lacks",
                 "constructor",
+                "fallible-after",
             ],
             NodeKind::Macro | NodeKind::Attribute => {
                 &["path", "not-path", "name", "not-name", "args", "not-args"]

@@ -97,10 +97,15 @@ pub struct MatchDef {
     pub chain_has: Option<Spanned<StrList>>,
     pub chain_lacks: Option<Spanned<StrList>>,
     pub mutable: Option<Spanned<bool>>,
+    /// The enclosing fn (or closure) can still fail after this call (`x?`, `return Err(..)`,
+    /// `bail!`): a job retried after that failure makes the call again.
+    pub fallible_after: Option<Spanned<bool>>,
     pub inside: Option<Spanned<StrList>>,
     pub not_inside: Option<Spanned<StrList>>,
     pub calls: Option<Spanned<StrList>>,
     pub calls_in_loop: Option<Spanned<StrList>>,
+    /// Call globs the fn the node is in must reach, whatever the node hands over.
+    pub fn_calls: Option<Spanned<StrList>>,
     pub unless_calls: Option<Spanned<StrList>>,
     pub strings: Option<Spanned<StrList>>,
     pub unless_strings: Option<Spanned<StrList>>,

@@ -279,6 +279,54 @@ pub fn mentions_any(tokens: &TokenStream, words: &std::collections::HashSet<Stri
     !words.is_empty() && scan(tokens, words, &mut 0, 0).unwrap_or(false)
 }
 
+/// Macros that build a value from their arguments (`format!("activity/{}", Uuid::new_v4())`):
+/// what the arguments call is part of that value.
+pub fn builds_value(name: &str) -> bool {
+    matches!(name, "format" | "format_args" | "write" | "writeln")
+}
+
+/// Does a macro body call a qualified path whose last segment is one of `words`
+/// (`Uuid::new_v4()`, `chrono::Utc::now()`)? Method calls and bare names are not looked for:
+/// a formatting macro's arguments are mostly `x.len()` and `name`, not worth parsing.
+pub fn calls_qualified(tokens: &TokenStream, words: &std::collections::HashSet<String>) -> bool {
+    fn scan(tokens: &TokenStream, words: &std::collections::HashSet<String>, depth: u8) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        // Tokens seen since the last break in a path: `:` `:` then the candidate word.
+        let mut colons = 0;
+        let mut word_after_path = false;
+        for tt in tokens.clone() {
+            match tt {
+                TokenTree::Punct(p) if p.as_char() == ':' => {
+                    colons += 1;
+                    word_after_path = false;
+                }
+                TokenTree::Ident(i) => {
+                    word_after_path = colons >= 2 && words.contains(i.to_string().as_str());
+                    colons = 0;
+                }
+                TokenTree::Group(g) => {
+                    if word_after_path && g.delimiter() == proc_macro2::Delimiter::Parenthesis {
+                        return true;
+                    }
+                    if scan(&g.stream(), words, depth + 1) {
+                        return true;
+                    }
+                    colons = 0;
+                    word_after_path = false;
+                }
+                TokenTree::Punct(_) | TokenTree::Literal(_) => {
+                    colons = 0;
+                    word_after_path = false;
+                }
+            }
+        }
+        false
+    }
+    !words.is_empty() && scan(tokens, words, 0)
+}
+
 /// Formatting, logging and assertion macros: their arguments are values to print or check,
 /// and they are most of a crate's macro calls, so their bodies are not scanned for calls.
 pub fn formats_only(name: &str) -> bool {
@@ -346,6 +394,29 @@ pub fn may_hold_sql(name: &str) -> bool {
 mod tests {
     use super::*;
     use quote::quote;
+
+    #[test]
+    fn qualified_calls_in_formatting_bodies() {
+        let words: std::collections::HashSet<String> =
+            ["new_v4".to_string(), "now".to_string()].into();
+        let yes = [
+            quote!("activity/{}", Uuid::new_v4()),
+            quote!("{}", uuid::Uuid::new_v4().simple()),
+            quote!(f, "{}-{}", a, (chrono::Utc::now())),
+        ];
+        for t in yes {
+            assert!(calls_qualified(&t, &words), "{t}");
+        }
+        let no = [
+            quote!("{}", id.new_v4()),
+            quote!("{}", new_v4),
+            quote!("{} {:?}", Uuid::new_v4, x),
+            quote!("{}", Uuid::nil()),
+        ];
+        for t in no {
+            assert!(!calls_qualified(&t, &words), "{t}");
+        }
+    }
 
     #[test]
     fn bodies_naming_a_call_word() {

@@ -89,6 +89,9 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
         bound: HashSet::default(),
         local_types: HashMap::default(),
         local_closures: HashMap::default(),
+        pending_fallible: Vec::new(),
+        followed: Vec::new(),
+        dropped: Vec::new(),
     };
     let module = ImportScope::collect(&file.items, &input.module_path, &input.externs);
     w.note_usage_of_scope(&module);
@@ -142,6 +145,15 @@ struct Walker<'a> {
     /// by name: the scope that closure's code is in, for when the local is handed over
     /// (`thread::spawn(scheduler)`).
     local_closures: HashMap<String, u32>,
+    /// Candidates of `fallible-after` blocks in the enclosing fn or closure that no fallible
+    /// step has followed yet: (candidate index, byte where the node ends).
+    pending_fallible: Vec<(usize, usize)>,
+    /// Candidates of `fallible-after` blocks in the enclosing fn that a fallible step followed.
+    followed: Vec<usize>,
+    /// Candidates removed by `finish`: no fallible step followed them before their fn ended,
+    /// or an earlier node of the same block in the same fn is reported (a retry repeats
+    /// everything from the first one on: one finding per job says so).
+    dropped: Vec<usize>,
 }
 
 /// A fn parameter with its type resolved (and rendered once, if anything asks).
@@ -305,6 +317,16 @@ impl<'a> Walker<'a> {
     }
 
     fn finish(mut self) -> FileFacts {
+        self.settle_fallible(Vec::new(), Vec::new());
+        if !self.dropped.is_empty() {
+            self.dropped.sort_unstable();
+            let mut index = 0;
+            let dropped = &self.dropped;
+            self.facts.candidates.retain(|_| {
+                index += 1;
+                dropped.binary_search(&(index - 1)).is_err()
+            });
+        }
         for s in &mut self.facts.scopes {
             s.callees.sort_unstable();
             s.callees.dedup();
@@ -723,6 +745,7 @@ impl<'a> Walker<'a> {
         blocks: Vec<usize>,
     ) {
         let mut loc_cache: Option<Location> = None;
+        let mut node_end = 0;
         let mut span = Some(site.span);
         let roots = site.roots.unwrap_or_else(|| Roots {
             scopes: vec![self.current_scope()],
@@ -756,11 +779,16 @@ impl<'a> Walker<'a> {
                 Some(l) => l,
                 None => {
                     let (range, narrow) = (span.take().expect("computed once"))();
+                    node_end = range.end;
                     let l = self.location(range, narrow);
                     loc_cache = Some(l);
                     l
                 }
             };
+            if block.fallible_after {
+                self.pending_fallible
+                    .push((self.facts.candidates.len(), node_end));
+            }
             let snippet: Box<str> = self.src.line_text(loc.line).trim().into();
             let type_text = node.ty.map(|t| t.rendered(false).into_boxed_str());
             self.facts.candidates.push(Candidate {
@@ -1097,6 +1125,9 @@ impl<'a> Walker<'a> {
             .last()
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
+        if matches!(name.as_str(), "bail" | "ensure") {
+            self.note_fallible_step(mac.bang_token.span);
+        }
         // String literals matter to rules on this macro (SQL in `query!`) and to string
         // conditions (a lock taken in SQL); other bodies (crate DSLs such as windows-sys'
         // `link!`) are not scanned.
@@ -1130,7 +1161,9 @@ impl<'a> Walker<'a> {
             }
             code if macros::body_is_code(code)
                 || (!macros::formats_only(code)
-                    && macros::mentions_any(&mac.tokens, &self.rules.call_words)) =>
+                    && macros::mentions_any(&mac.tokens, &self.rules.call_words))
+                || (macros::builds_value(code)
+                    && macros::calls_qualified(&mac.tokens, &self.rules.call_words)) =>
             {
                 match macros::parse_generic(&mac.tokens) {
                     Some(MacroBody::Exprs(exprs)) => body_exprs = exprs,
@@ -1321,6 +1354,8 @@ impl<'a> Walker<'a> {
         let saved_bound = std::mem::take(&mut self.bound);
         let saved_types = std::mem::take(&mut self.local_types);
         let saved_closures = std::mem::take(&mut self.local_closures);
+        let saved_pending = std::mem::take(&mut self.pending_fallible);
+        let saved_followed = std::mem::take(&mut self.followed);
         for p in &params {
             if let Some((name, _)) = pattern_name(&p.pat.pat) {
                 if let Ty::Path(tp) = &p.ty {
@@ -1366,6 +1401,7 @@ impl<'a> Walker<'a> {
         if let Some(b) = body {
             self.visit_block(b);
         }
+        self.settle_fallible(saved_pending, saved_followed);
         self.bound = saved_bound;
         self.local_types = saved_types;
         self.local_closures = saved_closures;
@@ -1845,6 +1881,48 @@ impl<'a> Walker<'a> {
         self.offer_rooted_at(&node, || (byte_range(keyword), None), scope);
     }
 
+    /// A step at `at` can fail (`?`, `return Err(..)`, `bail!`): the nodes waiting for one
+    /// that end before it are followed by a fallible step.
+    fn note_fallible_step(&mut self, at: Span) {
+        if self.pending_fallible.is_empty() {
+            return;
+        }
+        let at = byte_range(at).start;
+        let followed = &mut self.followed;
+        self.pending_fallible.retain(|&(c, end)| {
+            if end > at {
+                return true;
+            }
+            followed.push(c);
+            false
+        });
+    }
+
+    /// Leaving a closure or async block: its `?` fails the closure, not the fn, but what it
+    /// did is still followed by the fn's later fallible steps.
+    fn leave_fallible_unit(&mut self, outer: Vec<(usize, usize)>) {
+        let inner = std::mem::replace(&mut self.pending_fallible, outer);
+        self.pending_fallible.extend(inner);
+    }
+
+    /// Leaving a fn: what no fallible step followed is not repeated by a failure of this fn,
+    /// and of what was followed, the first node of each block is the one reported.
+    fn settle_fallible(&mut self, outer_pending: Vec<(usize, usize)>, outer_followed: Vec<usize>) {
+        let pending = std::mem::replace(&mut self.pending_fallible, outer_pending);
+        self.dropped.extend(pending.into_iter().map(|(c, _)| c));
+        let mut followed = std::mem::replace(&mut self.followed, outer_followed);
+        followed.sort_unstable();
+        let mut reported: Vec<u32> = Vec::new();
+        for c in followed {
+            let block = self.facts.candidates[c].block;
+            if reported.contains(&block) {
+                self.dropped.push(c);
+            } else {
+                reported.push(block);
+            }
+        }
+    }
+
     /// Offers a node whose code is one scope (a fn's body, a loop's body).
     fn offer_rooted_at<F: FnOnce() -> (Range<usize>, Option<Range<usize>>)>(
         &mut self,
@@ -2059,14 +2137,32 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
         self.push_scope(0, None);
+        let outer = std::mem::take(&mut self.pending_fallible);
         visit::visit_expr_closure(self, c);
+        self.leave_fallible_unit(outer);
         self.pop_scope();
     }
 
     fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
         self.push_scope(0, None);
+        let outer = std::mem::take(&mut self.pending_fallible);
         visit::visit_expr_async(self, a);
+        self.leave_fallible_unit(outer);
         self.pop_scope();
+    }
+
+    fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+        // Noted before the operand is walked: what the operand contains is not followed by
+        // its own `?` (the operand's nodes are not pending yet).
+        self.note_fallible_step(t.question_token.span);
+        self.visit_expr(&t.expr);
+    }
+
+    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
+        visit::visit_expr_return(self, r);
+        if r.expr.as_deref().is_some_and(exprs::is_err_value) {
+            self.note_fallible_step(r.return_token.span);
+        }
     }
 
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
