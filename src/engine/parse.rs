@@ -11,6 +11,7 @@ use crate::report::FileError;
 use crate::rules::compile::RuleSet;
 use crate::source::SourceText;
 use crate::syntax::facts::FileFacts;
+use crate::syntax::imports::ExternNames;
 use crate::syntax::suppress;
 use crate::syntax::walker::{self, FileInput};
 use crate::workspace::discover::{CrateUnit, SourceFile};
@@ -69,7 +70,7 @@ pub fn process_file(
     let comments = suppress::find_comments(src.text());
     let input = FileInput {
         rules,
-        externs: unit.externs.clone(),
+        externs: externs_for(unit, &file.rel),
         module_path: file.module_path.clone(),
         rel_path: &file.rel,
         crate_words,
@@ -94,6 +95,19 @@ pub fn process_file(
             format!("statelint crashed on this file ({panic}); please report it with the file"),
         )),
     }
+}
+
+/// The names a file's paths may start with: a binary of the package also names the package's
+/// library, which is this crate (see `ExternNames::own_lib`).
+fn externs_for(unit: &CrateUnit, rel: &str) -> std::sync::Arc<ExternNames> {
+    let binary = rel == "src/main.rs" || rel.starts_with("src/bin/");
+    if !binary {
+        return unit.externs.clone();
+    }
+    std::sync::Arc::new(ExternNames {
+        own_lib: Some(crate::engine::across::lib_name(unit)),
+        ..(*unit.externs).clone()
+    })
 }
 
 /// Read and parse without walking (benchmark baseline).

@@ -20,12 +20,21 @@ pub struct ExternNames {
     pub crates: HashSet<String>,
     /// `name in code` -> `real crate name`, from `package = ".."` in Cargo.toml.
     pub renames: HashMap<String, String>,
+    /// In the package's binaries, its own library as they name it (`use my_service::server::run`
+    /// in src/main.rs): linted with them as one crate, so such a path is `crate::server::run`.
+    /// Not in examples, tests and benches: what they call is the library's public use, and
+    /// their contexts must not reach into it.
+    pub own_lib: Option<String>,
 }
 
 impl ExternNames {
     pub fn is_extern(&self, first: &str) -> bool {
         matches!(first, "std" | "core" | "alloc" | "proc_macro" | "test")
             || self.crates.contains(first)
+    }
+
+    fn is_own_lib(&self, first: &str) -> bool {
+        self.own_lib.as_deref() == Some(first)
     }
 
     fn real_name<'a>(&'a self, first: &'a str) -> &'a str {
@@ -156,6 +165,7 @@ impl ImportScope {
                 join_under(&base, rest)
             }
             name if self.local_items.contains(name) => join_under(&self.module_path, segments),
+            name if externs.is_own_lib(name) => join_under("crate", &segments[1..]),
             name if externs.is_extern(name) => {
                 let mut out = externs.real_name(name).to_string();
                 for s in &segments[1..] {
@@ -408,6 +418,9 @@ impl Resolver {
             }
             glob_candidates.extend(scope.globs.iter());
         }
+        if self.externs.is_own_lib(first) {
+            return local(join_strs("crate", rest));
+        }
         if self.externs.is_extern(first) {
             return ResolvedPath {
                 path: self.apply_rename(segs),
@@ -510,6 +523,7 @@ mod tests {
         let externs = Arc::new(ExternNames {
             crates: deps.iter().map(|s| s.to_string()).collect(),
             renames: HashMap::default(),
+            own_lib: Some("svc_app".to_string()),
         });
         let scope = ImportScope::collect(&file.items, "crate::svc", &externs);
         let mut r = Resolver::new(externs);
@@ -527,6 +541,17 @@ mod tests {
         let r = resolver("use std::fs as disk;", &[]);
         assert_eq!(resolve(&r, "disk::write").path, "std::fs::write");
         assert!(!resolve(&r, "disk::write").local);
+    }
+
+    #[test]
+    fn own_library_named_by_its_binaries_is_this_crate() {
+        let r = resolver("use svc_app::server::run;", &[]);
+        let got = resolve(&r, "run");
+        assert_eq!(got.path, "crate::server::run");
+        assert!(got.local);
+        let got = resolve(&r, "svc_app::db::open");
+        assert_eq!(got.path, "crate::db::open");
+        assert!(got.local);
     }
 
     #[test]
@@ -582,6 +607,7 @@ mod tests {
             renames: [("sess".to_string(), "tower_sessions".to_string())]
                 .into_iter()
                 .collect(),
+            own_lib: None,
         });
         let scope = ImportScope::collect(&file.items, "crate", &externs);
         let mut r = Resolver::new(externs);

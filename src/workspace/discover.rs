@@ -281,6 +281,7 @@ impl Discovery {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            own_lib: None,
         };
         let name = if package.name.is_empty() {
             dir_name(root)
