@@ -159,8 +159,6 @@ fn is_constructor(name: &str) -> bool {
     )
 }
 
-/// Is the name a `static` or `const` by Rust's naming convention (SCREAMING_CASE, more than
-/// one character)?
 /// `Err(..)`: the value a fn returns when it fails.
 pub fn is_err_value(e: &Expr) -> bool {
     let Expr::Call(c) = strip(e) else {
@@ -169,6 +167,8 @@ pub fn is_err_value(e: &Expr) -> bool {
     matches!(strip(&c.func), Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err"))
 }
 
+/// Is the name a `static` or `const` by Rust's naming convention (SCREAMING_CASE, more than
+/// one character)?
 pub fn is_static_name(name: &str) -> bool {
     name.len() > 1
         && name
