@@ -283,6 +283,7 @@ pub fn resolve_crate(
         if block.needs_reach() {
             let mut roots = index.roots(fi, &facts.names, &cand.roots);
             let handed_over = !roots.is_empty();
+            let enclosing = [index.enclosing_fn(scope)];
             if !handed_over {
                 if !block.requires_near.is_empty() {
                     // A loop must be in what the node hands over (`spawn(async { loop .. })`);
@@ -290,9 +291,8 @@ pub fn resolve_crate(
                     return None;
                 }
                 // Nothing passed to the node: what matters is the fn it is in.
-                roots.push(index.enclosing_fn(scope));
+                roots.push(enclosing[0]);
             }
-            let enclosing = [index.enclosing_fn(scope)];
             if !block
                 .requires
                 .iter()
@@ -544,8 +544,31 @@ fn state_names<'n>(
     }
 }
 
-/// Is the state (by the names from `state_names`) used in code that satisfies `predicate`
-/// within `hops` calls, leaving out code in the `not_inside` contexts?
+/// The fns, outside the `not_inside` contexts, of the scopes where `touches` holds; it is given
+/// the file, the scope and the file's ids of the state's names (from `state_names`).
+fn fns_touching_state<'f>(
+    index: &'f CrateIndex,
+    files: &'f [(usize, FileFacts)],
+    names: &'f [&str],
+    not_inside: CtxSet,
+    touches: &'f dyn Fn(&FileFacts, &ScopeFact, &[u32]) -> bool,
+) -> impl Iterator<Item = u32> + 'f {
+    files.iter().enumerate().flat_map(move |(fi, (_, f))| {
+        let ids: Vec<u32> = names
+            .iter()
+            .filter_map(|n| f.names.iter().position(|x| &**x == *n).map(|i| i as u32))
+            .collect();
+        f.scopes
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| !ids.is_empty() && touches(f, s, &ids))
+            .map(move |(si, _)| index.enclosing_fn(index.offsets[fi] + si as u32))
+            .filter(move |&function| index.contexts[function as usize] & not_inside == 0)
+    })
+}
+
+/// Is the state used in code that satisfies `predicate` within `hops` calls, leaving out code
+/// in the `not_inside` contexts?
 fn state_used_with(
     index: &CrateIndex,
     files: &[(usize, FileFacts)],
@@ -554,31 +577,10 @@ fn state_used_with(
     hops: u8,
     not_inside: CtxSet,
 ) -> bool {
-    if names.is_empty() {
-        return false;
-    }
-    for (fi, (_, f)) in files.iter().enumerate() {
-        let ids: Vec<u32> = names
-            .iter()
-            .filter_map(|n| f.names.iter().position(|x| &**x == *n).map(|i| i as u32))
-            .collect();
-        if ids.is_empty() {
-            continue;
-        }
-        for (si, s) in f.scopes.iter().enumerate() {
-            if s.state_uses.iter().any(|u| ids.contains(u)) {
-                let scope = index.offsets[fi] + si as u32;
-                let function = index.enclosing_fn(scope);
-                if index.contexts[function as usize] & not_inside != 0 {
-                    continue;
-                }
-                if index.reaches(&[function], predicate, hops) {
-                    return true;
-                }
-            }
-        }
-    }
-    false
+    fns_touching_state(index, files, names, not_inside, &|_, s, ids| {
+        s.state_uses.iter().any(|u| ids.contains(u))
+    })
+    .any(|function| index.reaches(&[function], predicate, hops))
 }
 
 /// Is one of `methods` called on the state itself (`SETTINGS.write()`), in code outside
@@ -590,22 +592,13 @@ fn state_called_with(
     methods: &globset::GlobSet,
     not_inside: CtxSet,
 ) -> bool {
-    for (fi, (_, f)) in files.iter().enumerate() {
-        for (si, s) in f.scopes.iter().enumerate() {
-            let called = s.state_calls.iter().any(|&(state, method)| {
-                names.contains(&&*f.names[state as usize])
-                    && methods.is_match(&*f.names[method as usize])
-            });
-            if !called {
-                continue;
-            }
-            let function = index.enclosing_fn(index.offsets[fi] + si as u32);
-            if index.contexts[function as usize] & not_inside == 0 {
-                return true;
-            }
-        }
-    }
-    false
+    fns_touching_state(index, files, names, not_inside, &|f, s, ids| {
+        s.state_calls.iter().any(|&(state, method)| {
+            ids.contains(&state) && methods.is_match(&*f.names[method as usize])
+        })
+    })
+    .next()
+    .is_some()
 }
 
 struct Survivor<'c> {
