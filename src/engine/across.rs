@@ -324,6 +324,8 @@ fn foreign_finding(
         crate_name: unit.name.clone(),
         context: primary_context(ctx, rules),
         reached_from: None,
+        related: Vec::new(),
+        evidence: None,
         state_at: Some(StateAt {
             file: e.file.clone(),
             line: e.line,

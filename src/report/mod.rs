@@ -37,6 +37,13 @@ pub struct Finding {
     /// For a call into another crate of the run: where the state it reaches is reported.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_at: Option<StateAt>,
+    /// Other places this finding is about: where the state is built, registered and changed,
+    /// or where the context of an effect comes from (SARIF `relatedLocations`, human labels).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub related: Vec<Related>,
+    /// Why it fired: the rule block that matched and what the state model saw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
     pub fingerprint: String,
     /// Where to read the source again for the human report.
     #[serde(skip)]
@@ -45,6 +52,40 @@ pub struct Finding {
     pub byte_start: u32,
     #[serde(skip)]
     pub byte_end: u32,
+}
+
+/// A place related to a finding, with what it is (`registered as application state`,
+/// `inserted into from handler \`login\``).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Related {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub label: String,
+}
+
+/// What made a finding fire, for users asking "why?" and for scoring a change by cause.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+pub struct Evidence {
+    /// The match block: `in-process-cache[3]` (rule id, 1-based block number).
+    pub block: String,
+    /// The long-lived holder the state model found (`static SESSIONS`, `AppState.sessions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
+    /// What the holder holds (`collection`, `lock`, `cell`, `atomic`, `senders`, `cache`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holds: Option<String>,
+    /// The mutation site the finding rests on: `file:line` and the operation (`insert`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mutation: Option<String>,
+    /// The context of that site, or of the effect call (`handler`, `job`, `scheduled`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// For an effect: the call as resolved (`std::fs::write`, `rusqlite::Connection::open`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call: Option<String>,
 }
 
 /// Where the state a cross-crate finding reaches lives (the finding reported there).
