@@ -89,12 +89,25 @@ pub fn siblings(units: &[CrateUnit]) -> Vec<HashSet<String>> {
         .collect()
 }
 
+/// A finding other crates may reach, and where its state is touched in this crate.
+pub(super) enum Exportable<'c> {
+    /// A candidate's finding (position in `files`, candidate, finding index).
+    Candidate(usize, &'c Candidate, usize),
+    /// A state-model finding: the holder's name, the fns that change it, rule and finding.
+    State {
+        name: &'c str,
+        sites: Vec<u32>,
+        rule: usize,
+        finding: usize,
+    },
+}
+
 /// The fns and messages through which `exportable` findings are reached.
 pub(super) fn exports(
     index: &CrateIndex,
     files: &[(usize, FileFacts)],
     rules: &RuleSet,
-    exportable: &[(usize, &Candidate, usize)],
+    exportable: &[Exportable],
     findings: &[Finding],
 ) -> Vec<Export> {
     // State name -> fns that use it (fields by name, statics by their SCREAMING name).
@@ -109,14 +122,31 @@ pub(super) fn exports(
     }
     let mut out: Vec<Export> = Vec::new();
     let mut seen: HashMap<(String, bool, usize), usize> = HashMap::new();
-    for &(fi, cand, finding) in exportable {
-        let block = &rules.blocks[cand.block as usize];
-        let meta = &rules.rules[block.rule];
-        let holds_state = matches!(block.kind, NodeKind::Field | NodeKind::Static);
-        let touching: Vec<u32> = match (&cand.name, holds_state) {
-            (Some(name), true) => uses.get(&**name).cloned().unwrap_or_default(),
-            _ => vec![index.enclosing_fn(index.offsets[fi] + cand.scope)],
+    for e in exportable {
+        let (rule, finding, touching): (usize, usize, Vec<u32>) = match e {
+            Exportable::Candidate(fi, cand, finding) => {
+                let block = &rules.blocks[cand.block as usize];
+                let holds_state = matches!(block.kind, NodeKind::Field | NodeKind::Static);
+                let touching = match (&cand.name, holds_state) {
+                    (Some(name), true) => uses.get(&**name).cloned().unwrap_or_default(),
+                    _ => vec![index.enclosing_fn(index.offsets[*fi] + cand.scope)],
+                };
+                (block.rule, *finding, touching)
+            }
+            Exportable::State {
+                name,
+                sites,
+                rule,
+                finding,
+            } => {
+                let mut touching: Vec<u32> = sites.iter().map(|&s| index.enclosing_fn(s)).collect();
+                touching.extend(uses.get(name).into_iter().flatten().copied());
+                touching.sort_unstable();
+                touching.dedup();
+                (*rule, *finding, touching)
+            }
         };
+        let meta = &rules.rules[rule];
         for (f, depth) in callers_within(index, &touching, EXPORT_HOPS) {
             if index.contexts[f as usize] & rules.excluded_by_default != 0 {
                 continue;
@@ -132,7 +162,7 @@ pub(super) fn exports(
                 scope.fn_name.as_deref().map(|n| (n, false)),
             ];
             for (key, message) in keys.into_iter().flatten() {
-                let id = (key.to_string(), message, block.rule);
+                let id = (key.to_string(), message, rule);
                 let at = seen.get(&id).copied();
                 // Per key and rule, the nearest finding wins.
                 if at.is_some_and(|at| out[at].depth <= depth) {
@@ -142,7 +172,7 @@ pub(super) fn exports(
                 let export = Export {
                     key: id.0.clone(),
                     message,
-                    rule: block.rule,
+                    rule,
                     finding_message: reported.message.clone(),
                     file: reported.file.clone(),
                     line: reported.line,

@@ -38,7 +38,7 @@ pub(super) struct CrateIndex<'a> {
     pub(super) callers: Vec<Vec<u32>>,
     /// Contexts each scope has of its own (attributes, trait impls, registrations, enclosing
     /// fns), before they are followed through calls.
-    own_contexts: Vec<CtxSet>,
+    pub(super) own_contexts: Vec<CtxSet>,
 }
 
 /// Same-crate fns a callee name may be: `.name` (a method call) only methods, else by path
@@ -103,7 +103,9 @@ pub fn resolve_crate(
     if !defer_suppressions
         && files
             .iter()
-            .all(|(_, f)| f.candidates.is_empty() && f.suppressions.is_empty())
+            .all(|(_, f)| {
+                f.candidates.is_empty() && f.suppressions.is_empty() && f.state.mutations.is_empty()
+            })
     {
         return CrateResult::default();
     }
@@ -341,7 +343,18 @@ pub fn resolve_crate(
         }
     }
 
+    let state = super::state::run(&super::state::Input {
+        unit,
+        files,
+        rules,
+        index: &index,
+        aliases: &aliases,
+        deps: &deps,
+        usage: &usage,
+        impls: &impls,
+    });
     let survivors = drop_superseded(survivors, rules);
+    let survivors = drop_state_constructors(survivors, rules, &index, files, &state);
     let survivors = drop_constructors(survivors, files, rules, &index);
     let survivors = drop_handles(survivors, rules, &index);
     let survivors = drop_repeated_impls(survivors, rules);
@@ -381,7 +394,7 @@ pub fn resolve_crate(
     let facts_of: HashMap<usize, &FileFacts> = files.iter().map(|(i, f)| (*i, f)).collect();
     let mut used: UsedSuppressions = HashSet::new();
     // Reported findings other crates may reach: (file position, candidate, finding index).
-    let mut exportable: Vec<(usize, &Candidate, usize)> = Vec::new();
+    let mut exportable: Vec<super::across::Exportable> = Vec::new();
     for s in survivors {
         let block = &rules.blocks[s.cand.block as usize];
         if let Some(a) = s.cand.via_alias.as_deref()
@@ -413,10 +426,27 @@ pub fn resolve_crate(
             && rules.rules[block.rule].across_crates
             && finding.severity >= Severity::Warning
         {
-            exportable.push((s.fi, s.cand, findings.len()));
+            exportable.push(super::across::Exportable::Candidate(
+                s.fi,
+                s.cand,
+                findings.len(),
+            ));
         }
         findings.push(finding);
     }
+    used.extend(state.used);
+    let offset = findings.len();
+    if want_exports {
+        for (name, sites, rule, i) in state.exports {
+            exportable.push(super::across::Exportable::State {
+                name,
+                sites,
+                rule,
+                finding: offset + i,
+            });
+        }
+    }
+    findings.extend(state.findings);
     let exports = if exportable.is_empty() {
         Vec::new()
     } else {
@@ -571,7 +601,7 @@ fn fns_touching_state<'f>(
 
 /// Is the state used in code that satisfies `predicate` within `hops` calls, leaving out code
 /// in the `not_inside` contexts?
-fn state_used_with(
+pub(super) fn state_used_with(
     index: &CrateIndex,
     files: &[(usize, FileFacts)],
     names: &[&str],
@@ -729,6 +759,63 @@ fn drop_constructors<'c>(
                         && covers(r, block.rule)
                         && !built.is_empty()
                         && field_ty.contains(built)
+                })
+            })
+        })
+        .collect()
+}
+
+/// A constructor call (`LruCache::new`) in the initializer of a static the state model reports,
+/// or in a method of a struct whose field it reports for the same rule (or one superseding
+/// it), builds that same state: the holder's finding stands for it.
+fn drop_state_constructors<'c>(
+    survivors: Vec<Survivor<'c>>,
+    rules: &RuleSet,
+    index: &CrateIndex,
+    files: &[(usize, FileFacts)],
+    state: &super::state::Outcome,
+) -> Vec<Survivor<'c>> {
+    if state.covered_scopes.is_empty() && state.covered_owners.is_empty() {
+        return survivors;
+    }
+    let covers = |holder: usize, builder: usize| {
+        holder == builder
+            || rules.rules[holder]
+                .supersedes
+                .contains(&rules.rules[builder].id)
+    };
+    survivors
+        .into_iter()
+        .filter(|s| {
+            let block = &rules.blocks[s.cand.block as usize];
+            if !block.constructor {
+                return true;
+            }
+            let scope = index.offsets[s.fi] + s.cand.scope;
+            let mut at = Some(scope);
+            while let Some(c) = at {
+                if state.covered_scopes.contains(&c) {
+                    return false;
+                }
+                at = index.parent[c as usize];
+            }
+            let owner = index
+                .scope_fact(files, index.enclosing_fn(scope))
+                .fn_name
+                .as_deref()
+                .and_then(|n| n.rsplit_once("::"))
+                .map(|(ty, _)| ty);
+            // The type the call builds (`Cache` of `moka::future::Cache::builder`) must be
+            // what the reported field holds, not another field of the same struct.
+            let built = s
+                .cand
+                .path
+                .as_deref()
+                .and_then(|p| p.rsplit("::").nth(1))
+                .unwrap_or_default();
+            !owner.is_some_and(|o| {
+                state.covered_owners.iter().any(|(name, rule, ty)| {
+                    name == o && covers(*rule, block.rule) && !built.is_empty() && ty.contains(built)
                 })
             })
         })

@@ -8,6 +8,7 @@ pub mod fingerprint;
 pub mod local_match;
 pub mod nesting;
 pub mod parse;
+pub mod state;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};

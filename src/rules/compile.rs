@@ -40,6 +40,16 @@ pub struct RuleSet {
     /// Blocks of `[[context.passed-to]]`, with the context bit they confer.
     pub passed_to: Vec<(usize, Block)>,
     pub passed_to_by_kind: [Vec<usize>; NODE_KINDS],
+    /// `[[app-state.registered-by]]`: calls whose first argument becomes application state.
+    pub registered_by: Vec<Block>,
+    pub registered_by_kind: [Vec<usize>; NODE_KINDS],
+    /// Contexts by their `state-role`: start-up code, run-time code, and code started as a
+    /// task (a subset of run-time) whose `passed-to` calls hand values to the task.
+    pub startup_contexts: CtxSet,
+    pub runtime_contexts: CtxSet,
+    pub task_contexts: CtxSet,
+    /// The type shapes the state model classifies holders by (`[lists] state-*`).
+    pub shapes: StateShapes,
     pub excluded_by_default: CtxSet,
     pub predicates: Predicates,
     pub usage: UsageSets,
@@ -140,6 +150,9 @@ pub struct Block {
     /// Predicate: the owner's methods make such a call, so the field is not reported.
     pub unless_owner_calls: Option<usize>,
     pub in_app_state: Option<bool>,
+    /// `on = "state"`: bits of `HOLDS` and `HOLDER_KINDS` (0: any).
+    pub holds: u16,
+    pub holder_kinds: u16,
     /// `look-into-structs`: crate structs named by the type are expanded for the type check.
     pub look_into_structs: bool,
     /// The field's struct is named so (`owner`) / implements such a trait (`owner-implements`).
@@ -397,6 +410,79 @@ pub struct ChainPattern {
     pub args: Option<Regex>,
 }
 
+/// What the state model knows of type shapes: globs on one layer of a type, each rendered with
+/// last segments (`Mutex<HashMap<K,V>>`) and with resolved paths.
+#[derive(Default)]
+pub struct StateShapes {
+    /// Collections of data (`*Map<*>`, `Vec<*>`, `Slab<*>`).
+    pub collections: Option<ShapeGlobs>,
+    /// Caches (`*Cache<*>`, `LruMap<*>`).
+    pub caches: Option<ShapeGlobs>,
+    /// Wrappers with interior mutability (`Mutex<*>`, `RwLock<*>`, `ArcSwap<*>`, `RefCell<*>`).
+    pub cells: Option<ShapeGlobs>,
+    /// Wrappers that share or hold without changing (`Arc<*>`, `Box<*>`, `OnceLock<*>`,
+    /// `Lazy<*>`, `Option<*>`, extractors such as `Data<*>`).
+    pub holders: Option<ShapeGlobs>,
+    /// Atomics and numbers, flags and points in time.
+    pub scalars: Option<ShapeGlobs>,
+    /// What a fan-out registry holds: senders, recipients, sinks, sockets.
+    pub senders: Option<ShapeGlobs>,
+    /// Resources that are not data: pools, clients, connections, handles, channels.
+    pub resources: Option<ShapeGlobs>,
+    /// Other crates' types that are plain data (`String`, `PathBuf`, `serde_json::Value`):
+    /// a lock around one is a value that may change; any other foreign type is a resource.
+    pub values: Option<ShapeGlobs>,
+}
+
+/// Globs matched against a type's short and full renderings.
+pub struct ShapeGlobs {
+    pub short: Option<GlobSet>,
+    pub full: Option<GlobSet>,
+}
+
+impl ShapeGlobs {
+    pub fn matches(&self, short: &str, full: &str) -> bool {
+        self.short.as_ref().is_some_and(|g| g.is_match(short))
+            || self.full.as_ref().is_some_and(|g| g.is_match(full))
+    }
+
+    fn of(items: &[String]) -> Option<ShapeGlobs> {
+        let mut short = GlobSetBuilder::new();
+        let mut full = GlobSetBuilder::new();
+        let (mut ns, mut nf) = (0, 0);
+        for item in items {
+            let p = normalize_type_pattern(item);
+            let Ok(g) = GlobBuilder::new(&p)
+                .literal_separator(false)
+                .backslash_escape(true)
+                .build()
+            else {
+                // Reported where the list is defined (see `check_state_lists`).
+                continue;
+            };
+            if p.contains("::") {
+                full.add(g);
+                nf += 1;
+            } else {
+                short.add(g);
+                ns += 1;
+            }
+        }
+        if ns + nf == 0 {
+            return None;
+        }
+        Some(ShapeGlobs {
+            short: if ns > 0 { build_globset(short) } else { None },
+            full: if nf > 0 { build_globset(full) } else { None },
+        })
+    }
+}
+
+/// Kinds of content a state holder may have (`holds = [..]`), as bits.
+pub const HOLDS: &[&str] = &["collection", "cache", "senders", "value", "scalar"];
+/// Kinds of long-lived holder (`holder = [..]`), as bits.
+pub const HOLDER_KINDS: &[&str] = &["static", "app-state", "actor", "task", "start-up", "store"];
+
 pub struct Context {
     pub id: String,
     pub description: String,
@@ -408,6 +494,14 @@ pub struct Context {
     pub fn_name: Option<Regex>,
     pub cfg_requires: Vec<String>,
     pub files: Option<GlobSet>,
+    pub state_role: Option<StateRole>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateRole {
+    StartUp,
+    RunTime,
+    Task,
 }
 
 /// `db.*`, `*_repo.load`: a call glob naming the receiver of a method (not `.name`, not a path).
@@ -606,6 +700,25 @@ impl Loader<'_> {
 
     fn regex_opt(&mut self, value: &Option<Spanned<String>>, key: &str) -> Option<Regex> {
         self.regex(value.as_ref()?, key)
+    }
+
+    /// Names from a fixed vocabulary as bits (`holds = ["collection", "cache"]`).
+    fn bits(&mut self, list: &Option<Spanned<StrList>>, key: &str, names: &[&str]) -> u16 {
+        let Some(list) = list.as_ref() else {
+            return 0;
+        };
+        let mut bits = 0u16;
+        for (item, span) in self.items(list, key) {
+            match names.iter().position(|n| *n == item) {
+                Some(i) => bits |= 1 << i,
+                None => self.error(
+                    span,
+                    key,
+                    format!("unknown value `{item}`: expected one of {}", names.join(", ")),
+                ),
+            }
+        }
+        bits
     }
 
     /// Several regexes as one that matches when any of them does.
@@ -819,6 +932,8 @@ fn present_keys(m: &MatchDef) -> Vec<(&'static str, Range<usize>)> {
     key!(used_with, "used-with");
     key!(used_with_not_inside, "used-with-not-inside");
     key!(in_app_state, "in-app-state");
+    key!(holds, "holds");
+    key!(holder, "holder");
     key!(look_into_structs, "look-into-structs");
     key!(owner, "owner");
     key!(keyed_by, "keyed-by");
@@ -982,6 +1097,12 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
         contexts: Vec::new(),
         passed_to: Vec::new(),
         passed_to_by_kind: Default::default(),
+        registered_by: Vec::new(),
+        registered_by_kind: Default::default(),
+        startup_contexts: 0,
+        runtime_contexts: 0,
+        task_contexts: 0,
+        shapes: StateShapes::default(),
         excluded_by_default: 0,
         predicates: Predicates::default(),
         usage: UsageSets::default(),
@@ -1032,11 +1153,18 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
             }
             contexts[bit] = Some(ctx);
         }
-        if let Some(app) = def.app_state
-            && let Some(e) = app.extractor
-        {
-            extractors.push((i, e));
+        if let Some(app) = def.app_state {
+            for m in &app.registered_by {
+                if let Some(block) = compile_passed_to(&mut l, m) {
+                    set.registered_by_kind[block.kind.index()].push(set.registered_by.len());
+                    set.registered_by.push(block);
+                }
+            }
+            if let Some(e) = app.extractor {
+                extractors.push((i, e));
+            }
         }
+        check_state_lists(&mut l, &def.lists);
         for r in &def.rule {
             let id = r.id.get_ref();
             if !is_kebab(id) {
@@ -1128,6 +1256,28 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
     }
 
     set.contexts = contexts.into_iter().flatten().collect();
+    for (bit, c) in set.contexts.iter().enumerate() {
+        match c.state_role {
+            Some(StateRole::StartUp) => set.startup_contexts |= 1 << bit,
+            Some(StateRole::RunTime) => set.runtime_contexts |= 1 << bit,
+            Some(StateRole::Task) => {
+                set.runtime_contexts |= 1 << bit;
+                set.task_contexts |= 1 << bit;
+            }
+            None => {}
+        }
+    }
+    let shape = |name: &str| lists.get(name).and_then(|items| ShapeGlobs::of(items));
+    set.shapes = StateShapes {
+        collections: shape("state-collections"),
+        caches: shape("state-caches"),
+        cells: shape("state-cells"),
+        holders: shape("state-holders"),
+        scalars: shape("state-scalars"),
+        senders: shape("state-senders"),
+        resources: shape("state-resources"),
+        values: shape("state-values"),
+    };
     set.excluded_by_default = set
         .contexts
         .iter()
@@ -1172,6 +1322,20 @@ pub fn compile(sources: &[RuleSource], options: &CompileOptions) -> Result<RuleS
     build_prefilters(&mut set);
     index_type_words(&mut set);
     diags.into_result(set)
+}
+
+/// The `state-*` lists are type globs the state model reads directly: a bad one is reported
+/// where it is written.
+fn check_state_lists(l: &mut Loader, lists: &BTreeMap<String, Spanned<StrList>>) {
+    for (name, items) in lists {
+        if !name.starts_with("state-") {
+            continue;
+        }
+        for item in items.get_ref().iter() {
+            let p = normalize_type_pattern(item.get_ref());
+            l.glob(&p, item_span(items, item), name);
+        }
+    }
 }
 
 fn merge_type_globs(a: Option<TypeGlobs>, b: Option<TypeGlobs>) -> Option<TypeGlobs> {
@@ -1271,6 +1435,21 @@ fn compile_context(l: &mut Loader, c: &ContextDef, ids: &HashMap<String, usize>)
         fn_name: l.regex_opt(&c.fn_name, "fn-name"),
         cfg_requires,
         files: l.globset(&c.files, "files"),
+        state_role: c.state_role.as_ref().and_then(|r| match r.get_ref().as_str() {
+            "start-up" => Some(StateRole::StartUp),
+            "run-time" => Some(StateRole::RunTime),
+            "task" => Some(StateRole::Task),
+            other => {
+                l.error(
+                    r.span(),
+                    "state-role",
+                    format!(
+                        "unknown state role `{other}`: expected `start-up`, `run-time` or `task`"
+                    ),
+                );
+                None
+            }
+        }),
     }
 }
 
@@ -1386,6 +1565,8 @@ fn local_parts(l: &mut Loader, m: &MatchDef, kind: NodeKind, rule: usize) -> Blo
         prefer_owner_calls: None,
         unless_owner_calls: None,
         in_app_state: m.in_app_state.as_ref().map(|v| *v.get_ref()),
+        holds: l.bits(&m.holds, "holds", HOLDS),
+        holder_kinds: l.bits(&m.holder, "holder", HOLDER_KINDS),
         look_into_structs: m.look_into_structs.as_ref().is_some_and(|v| *v.get_ref()),
         owner: l.regex_any(&m.owner, "owner"),
         keyed_by: l.regex_any(&m.keyed_by, "keyed-by"),

@@ -15,9 +15,12 @@ pub enum NodeKind {
     Fn,
     /// A `loop` or `while` that runs until the program stops and waits on a timer every round.
     Loop,
+    /// A long-lived holder of the state model (a static, a field of application state, an
+    /// actor's or a task's state) that is changed at run time; not a syntax node.
+    State,
 }
 
-pub const NODE_KINDS: usize = 12;
+pub const NODE_KINDS: usize = 13;
 
 /// Keys every block may use, whatever it is `on`.
 pub const COMMON_KEYS: &[&str] = &[
@@ -54,6 +57,7 @@ impl NodeKind {
         NodeKind::Impl,
         NodeKind::Fn,
         NodeKind::Loop,
+        NodeKind::State,
     ];
 
     pub fn parse(s: &str) -> Option<NodeKind> {
@@ -74,6 +78,7 @@ impl NodeKind {
             NodeKind::Impl => "impl",
             NodeKind::Fn => "fn",
             NodeKind::Loop => "loop",
+            NodeKind::State => "state",
         }
     }
 
@@ -154,6 +159,18 @@ impl NodeKind {
             NodeKind::Impl => &["path", "not-path", "type", "not-type"],
             NodeKind::Fn => &["name", "not-name", "type", "not-type"],
             NodeKind::Loop => &[],
+            NodeKind::State => &[
+                "type",
+                "not-type",
+                "name",
+                "not-name",
+                "holds",
+                "holder",
+                "keyed-by",
+                "unless-used-with",
+                "owner",
+                "owner-implements",
+            ],
         }
     }
 

@@ -15,6 +15,7 @@ use diagnostic::{Diagnostics, FileDiagnostic};
 /// The built-in rule files, embedded in the binary (`rules/*.toml`).
 pub const BUILTIN: &[(&str, &str)] = &[
     ("contexts.toml", include_str!("../../rules/contexts.toml")),
+    ("state.toml", include_str!("../../rules/state.toml")),
     (
         "in-memory-session.toml",
         include_str!("../../rules/in-memory-session.toml"),

@@ -127,6 +127,12 @@ pub struct MatchDef {
     /// Contexts whose code does not count for `used-with` (`main`: set once at start-up).
     pub used_with_not_inside: Option<Spanned<StrList>>,
     pub in_app_state: Option<Spanned<bool>>,
+    /// For `on = "state"`: what the holder holds (`collection`, `cache`, `senders`, `value`,
+    /// `scalar`), any of which may match.
+    pub holds: Option<Spanned<StrList>>,
+    /// For `on = "state"`: what makes the holder long-lived (`static`, `app-state`, `actor`,
+    /// `task`, `start-up`, `store`), any of which may match.
+    pub holder: Option<Spanned<StrList>>,
     /// The type check also looks into the crate's own structs the type names, three levels
     /// deep: `Arc<Mutex<Inner>>` with `struct Inner { jobs: HashMap<..> }` is a lock around a map.
     pub look_into_structs: Option<Spanned<bool>>,
@@ -179,6 +185,10 @@ pub struct ContextDef {
     /// Fns (by path) and closures passed as an argument to a matching call are members.
     #[serde(default)]
     pub passed_to: Vec<Spanned<MatchDef>>,
+    /// What code in this context means for state (see `engine::state`): `start-up` (what it
+    /// writes is configuration), `run-time` (what it writes in a long-lived holder is state),
+    /// `task` (run-time, and its `passed-to` calls start tasks that own what they are handed).
+    pub state_role: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -187,6 +197,10 @@ pub struct AppStateDef {
     /// Extractor types whose first generic argument is the application's shared state
     /// (`axum::extract::State<*>`, `actix_web::web::Data<*>`).
     pub extractor: Option<Spanned<StrList>>,
+    /// Calls that register their first argument as application state
+    /// (`Router::with_state(state)`, `App::app_data(data)`, `rocket.manage(pool)`).
+    #[serde(default)]
+    pub registered_by: Vec<Spanned<MatchDef>>,
 }
 
 /// A list of strings that may also be written as a single string; each item keeps its span.

@@ -95,34 +95,7 @@ pub fn infer_type(e: &Expr, r: &Resolver, depth: u8) -> Option<Ty> {
         return None;
     }
     match strip(e) {
-        Expr::Call(c) => {
-            let Expr::Path(p) = strip(&c.func) else {
-                return None;
-            };
-            let segs = &p.path.segments;
-            if segs.len() < 2 {
-                return None;
-            }
-            let ctor = segs.last()?.ident.to_string();
-            if !is_constructor(&ctor) {
-                return None;
-            }
-            let ty_seg = &segs[segs.len() - 2];
-            let names: Vec<String> = segs
-                .iter()
-                .take(segs.len() - 1)
-                .map(|s| s.ident.to_string())
-                .collect();
-            let resolved = r.resolve_segments(&names, p.path.leading_colon.is_some());
-            let mut args = generic_args(&ty_seg.arguments, r);
-            if args.is_empty()
-                && let Some(first) = c.args.first()
-                && let Some(inner) = infer_type(first, r, depth + 1)
-            {
-                args.push(inner);
-            }
-            Some(Ty::named(resolved.path, resolved.local, args))
-        }
+        Expr::Call(c) => infer_call_type(c, r, depth),
         Expr::Struct(s) => {
             let names: Vec<String> = s
                 .path
@@ -140,6 +113,39 @@ pub fn infer_type(e: &Expr, r: &Resolver, depth: u8) -> Option<Ty> {
         }
         _ => None,
     }
+}
+
+/// The type a call to a constructor builds (`Peers::new()`, `HashMap::<K, V>::new()`).
+pub fn infer_call_type(c: &syn::ExprCall, r: &Resolver, depth: u8) -> Option<Ty> {
+    if depth > 12 {
+        return None;
+    }
+    let Expr::Path(p) = strip(&c.func) else {
+        return None;
+    };
+    let segs = &p.path.segments;
+    if segs.len() < 2 {
+        return None;
+    }
+    let ctor = segs.last()?.ident.to_string();
+    if !is_constructor(&ctor) {
+        return None;
+    }
+    let ty_seg = &segs[segs.len() - 2];
+    let names: Vec<String> = segs
+        .iter()
+        .take(segs.len() - 1)
+        .map(|s| s.ident.to_string())
+        .collect();
+    let resolved = r.resolve_segments(&names, p.path.leading_colon.is_some());
+    let mut args = generic_args(&ty_seg.arguments, r);
+    if args.is_empty()
+        && let Some(first) = c.args.first()
+        && let Some(inner) = infer_type(first, r, depth + 1)
+    {
+        args.push(inner);
+    }
+    Some(Ty::named(resolved.path, resolved.local, args))
 }
 
 fn is_constructor(name: &str) -> bool {
@@ -472,4 +478,31 @@ mod tests {
         ));
         assert!(!ends("while running() { tick(); work()?; }"));
     }
+}
+
+/// Does a loop's condition or iterator wait for what comes next (`.await`, `recv()`,
+/// `next()`, `accept()`, `incoming()`, a receiver iterated)? Such a loop runs as long as its
+/// source does, not over a collection.
+pub fn awaits_or_receives(e: &Expr) -> bool {
+    const WAITS: &[&str] = &[
+        "recv", "recv_async", "next", "accept", "incoming", "try_next", "read_message", "receive",
+        "select_next_some", "tick",
+    ];
+    fn walk(e: &Expr, depth: u8) -> bool {
+        if depth > 6 {
+            return false;
+        }
+        match e {
+            Expr::Await(_) => true,
+            Expr::MethodCall(m) => {
+                WAITS.contains(&m.method.to_string().as_str()) || walk(&m.receiver, depth + 1)
+            }
+            Expr::Let(l) => walk(&l.expr, depth + 1),
+            Expr::Paren(p) => walk(&p.expr, depth + 1),
+            Expr::Try(t) => walk(&t.expr, depth + 1),
+            Expr::Lit(l) => matches!(&l.lit, syn::Lit::Bool(b) if b.value),
+            _ => false,
+        }
+    }
+    walk(e, 0)
 }

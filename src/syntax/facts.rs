@@ -51,6 +51,8 @@ pub struct FileFacts {
     pub faults: Vec<(usize, String)>,
     /// Calls and actor messages into other crates of this run (see `ForeignCall`).
     pub foreign_calls: Vec<ForeignCall>,
+    /// What the state model needs of this file (see `engine::state`).
+    pub state: super::state::StateFacts,
 }
 
 /// A call of a fn (`lemmy_utils::Settings::save_config_file(..)`) or a message sent to an
@@ -93,6 +95,8 @@ pub struct ScopeFact {
     pub handles: Option<Box<str>>,
     /// The scope of a static's initializer: what is built there is the static's value.
     pub static_init: bool,
+    /// For fns: it returns `Self` or its impl's type (it builds a value of the type).
+    pub constructs: bool,
 }
 
 /// Where reachability for `calls`/`unless-calls` starts: the node's own scope, or for a call

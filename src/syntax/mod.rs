@@ -6,6 +6,7 @@ pub mod facts;
 pub mod imports;
 pub mod lex;
 pub mod macros;
+pub mod state;
 pub mod suppress;
 pub mod types;
 pub mod walker;

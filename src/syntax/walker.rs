@@ -25,7 +25,11 @@ use super::exprs::{self, infer_type, pattern_name, string_values, strip};
 use super::facts::{Candidate, FileFacts, ForeignCall, Roots, ScopeFact};
 use super::imports::{ExternNames, ImportScope, ResolvedPath, Resolver};
 use super::macros::{self, MacroBody, MacroStatic};
+use super::state::SelfKind;
 use super::types::{AliasDef, RenderedTy, Ty, TypeWords};
+
+mod state_walk;
+use state_walk::LocalVal;
 
 /// Fields of a struct `look-into-structs` expands (see `handle_struct`).
 const MAX_LOOKED_INTO_FIELDS: usize = 32;
@@ -92,6 +96,13 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
         pending_fallible: Vec::new(),
         followed: Vec::new(),
         dropped: Vec::new(),
+        state_locals: HashMap::default(),
+        loop_depth: 0,
+        long_loop_depth: 0,
+        fn_self: SelfKind::None,
+        fn_constructs: false,
+        impl_of_trait: false,
+        fn_in_trait_impl: false,
     };
     let module = ImportScope::collect(&file.items, &input.module_path, &input.externs);
     w.note_usage_of_scope(&module);
@@ -154,6 +165,18 @@ struct Walker<'a> {
     /// or an earlier node of the same block in the same fn is reported (a retry repeats
     /// everything from the first one on: one finding per job says so).
     dropped: Vec<usize>,
+    /// Parameters and `let`s of the enclosing fn, as the state model sees them.
+    state_locals: HashMap<String, LocalVal>,
+    /// Loops of the enclosing fn (closures included) around the node being walked, and those
+    /// of them that run until stopped (`loop`, `while let Some(m) = rx.recv().await`).
+    loop_depth: u16,
+    long_loop_depth: u16,
+    /// How the enclosing fn takes `self`, and whether it returns `Self`.
+    fn_self: SelfKind,
+    fn_constructs: bool,
+    /// The enclosing `impl` is of a trait, and so is the fn being walked a trait method.
+    impl_of_trait: bool,
+    fn_in_trait_impl: bool,
 }
 
 /// A fn parameter with its type resolved (and rendered once, if anything asks).
@@ -700,6 +723,12 @@ impl<'a> Walker<'a> {
         {
             return;
         }
+        let mut outer = &p.ty;
+        while let Ty::Ref(inner) = outer {
+            outer = inner;
+        }
+        let outer = outer.clone();
+        self.note_extracted(&outer, byte_range(p.pat.span()));
         let wrappers = &self.rules.wrappers;
         let layers = p.ty.look_through(&|n: &str| wrappers.contains(n));
         if let Some(Ty::Path(inner)) = layers.last()
@@ -831,6 +860,18 @@ impl<'a> Walker<'a> {
             }
         }
         set
+    }
+
+    /// Does the node register its first argument as application state?
+    fn registers_state(&self, node: &Node) -> bool {
+        self.rules.registered_by_kind[node.kind.index()]
+            .iter()
+            .any(|&i| {
+                matches!(
+                    local_match::check(&self.rules.registered_by[i], node, &self.rules.wrappers),
+                    Outcome::Yes { .. }
+                )
+            })
     }
 
     /// Passing a fn or closure to a `passed-to` call puts it in that context.
@@ -984,6 +1025,20 @@ impl<'a> Walker<'a> {
             ..self.blank_node(NodeKind::Call)
         };
         let passed_to = self.passed_to_matches(&node);
+        if resolved.local
+            && let Some(ty) = exprs::infer_call_type(call, &self.resolver, 0)
+        {
+            self.note_construction(&ty);
+        }
+        if passed_to & self.rules.task_contexts != 0 {
+            self.note_spawned(&call.args);
+        }
+        if self.registers_state(&node)
+            && let Some(arg) = call.args.first()
+        {
+            let range = byte_range(p.span()).start..byte_range(call.paren_token.span.close()).end;
+            self.note_registration(&resolved.path, arg, range);
+        }
         if blocks.is_empty() && passed_to == 0 {
             self.block_buf = blocks;
             return;
@@ -1058,6 +1113,7 @@ impl<'a> Walker<'a> {
             if self.rules.tracks_state_keys {
                 self.note_state_key(links[i], name);
             }
+            self.note_method_mutation(links[i], name);
             if !self.siblings.is_empty()
                 && MESSAGE_SENDS.contains(&name.as_str())
                 && let Some(ty) = m.args.first().and_then(|a| self.message_type(a))
@@ -1081,6 +1137,17 @@ impl<'a> Walker<'a> {
                 ..self.blank_node(NodeKind::Method)
             };
             let passed_to = self.passed_to_matches(&node);
+            if passed_to & self.rules.task_contexts != 0 {
+                self.note_spawned(&m.args);
+            }
+            if self.registers_state(&node)
+                && let Some(arg) = m.args.first()
+            {
+                let range =
+                    byte_range(m.method.span()).start..byte_range(m.paren_token.span.close()).end;
+                let via = format!("{}.{name}", receiver.as_deref().unwrap_or("_"));
+                self.note_registration(&via, arg, range);
+            }
             if blocks.is_empty() && passed_to == 0 {
                 self.block_buf = blocks;
                 continue;
@@ -1237,6 +1304,13 @@ impl<'a> Walker<'a> {
         }
         self.note_type_usage(&t);
         let name = ident.to_string();
+        self.record_static(
+            &name,
+            &t,
+            mutable,
+            byte_range(start).start..byte_range(ty.span()).end,
+        );
+        self.note_shared_types(&t);
         self.items.push(name.clone());
         let node = Node {
             name: Some(&name),
@@ -1356,15 +1430,28 @@ impl<'a> Walker<'a> {
         let saved_closures = std::mem::take(&mut self.local_closures);
         let saved_pending = std::mem::take(&mut self.pending_fallible);
         let saved_followed = std::mem::take(&mut self.followed);
+        let saved_state_locals = std::mem::take(&mut self.state_locals);
+        let saved_loops = (
+            std::mem::take(&mut self.loop_depth),
+            std::mem::take(&mut self.long_loop_depth),
+        );
+        let constructs = state_walk::returns_self(sig, saved_impl.as_deref());
+        let saved_self = (
+            std::mem::replace(&mut self.fn_self, state_walk::self_kind(sig)),
+            std::mem::replace(&mut self.fn_constructs, constructs),
+            std::mem::replace(&mut self.fn_in_trait_impl, self.impl_of_trait),
+        );
         for p in &params {
             if let Some((name, _)) = pattern_name(&p.pat.pat) {
                 if let Ty::Path(tp) = &p.ty {
                     self.local_types.insert(name.clone(), tp.full.clone());
                 }
+                self.state_bind_param(&name, &p.ty);
                 self.bound.insert(name);
             }
         }
         let scope = self.push_scope(ctx, Some(&key));
+        self.facts.scopes[scope as usize].constructs = constructs;
         self.facts.scopes[scope as usize].is_method = sig.receiver().is_some();
         self.facts.scopes[scope as usize].handles = handles.as_deref().map(Into::into);
         self.facts.scopes[scope as usize].line =
@@ -1402,6 +1489,9 @@ impl<'a> Walker<'a> {
             self.visit_block(b);
         }
         self.settle_fallible(saved_pending, saved_followed);
+        self.state_locals = saved_state_locals;
+        (self.loop_depth, self.long_loop_depth) = saved_loops;
+        (self.fn_self, self.fn_constructs, self.fn_in_trait_impl) = saved_self;
         self.bound = saved_bound;
         self.local_types = saved_types;
         self.local_closures = saved_closures;
@@ -1483,20 +1573,28 @@ impl<'a> Walker<'a> {
                     }
                 }
             }
-            let node = Node {
-                name: Some(&name),
-                ty: Some(&t),
-                ..self.blank_node(NodeKind::Field)
-            };
-            let span = || {
+            let field_range = {
                 let ty = byte_range(f.ty.span());
                 let start = f
                     .ident
                     .as_ref()
                     .map(|id| byte_range(id.span()).start)
                     .unwrap_or(ty.start);
-                (start..ty.end, None)
+                start..ty.end
             };
+            let field_name = f
+                .ident
+                .as_ref()
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| i.to_string());
+            self.record_field(&owner, &field_name, &t, field_range.clone());
+            self.note_shared_types(&t);
+            let node = Node {
+                name: Some(&name),
+                ty: Some(&t),
+                ..self.blank_node(NodeKind::Field)
+            };
+            let span = || (field_range, None);
             self.offer(
                 &node,
                 Site {
@@ -1624,6 +1722,7 @@ impl<'a> Walker<'a> {
         );
         let saved = self.resolver.self_type.replace(self_path);
         let saved_impl = self.impl_self.replace(self_name.clone());
+        let saved_of_trait = std::mem::replace(&mut self.impl_of_trait, i.trait_.is_some());
         let message = i.trait_.as_ref().and_then(|(_, p, _)| message_of(p));
         let saved_message = std::mem::replace(&mut self.impl_message, message);
         for item in &i.items {
@@ -1641,6 +1740,7 @@ impl<'a> Walker<'a> {
         }
         self.resolver.self_type = saved;
         self.impl_self = saved_impl;
+        self.impl_of_trait = saved_of_trait;
         self.impl_message = saved_message;
         self.items.pop();
         self.pop_scope();
@@ -1727,6 +1827,10 @@ impl<'a> Walker<'a> {
             self.local_closures.remove(&name);
         }
         self.bound.insert(name.clone());
+        self.state_bind_let(l, &name, ty.as_ref());
+        if let Some(t) = &ty {
+            self.note_shared_types(t);
+        }
         match &ty {
             Some(Ty::Path(tp)) => {
                 self.local_types.insert(name.clone(), tp.full.clone());
@@ -1856,6 +1960,20 @@ impl<'a> Walker<'a> {
     /// round and only ends with the program: no `return`, no `break` with a value, which is
     /// how retries and polls end) gets a scope of its own, so that what its body reaches is
     /// known apart from the rest of its fn.
+    fn enter_loop(&mut self, long: bool) {
+        self.loop_depth = self.loop_depth.saturating_add(1);
+        if long {
+            self.long_loop_depth = self.long_loop_depth.saturating_add(1);
+        }
+    }
+
+    fn leave_loop(&mut self, long: bool) {
+        self.loop_depth = self.loop_depth.saturating_sub(1);
+        if long {
+            self.long_loop_depth = self.long_loop_depth.saturating_sub(1);
+        }
+    }
+
     fn enter_endless_loop(
         &mut self,
         calls: &[String],
@@ -2169,7 +2287,9 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         let calls = self.loop_body_calls(&l.body);
         let scope = self.enter_endless_loop(&calls, &l.body, l.label.as_ref());
         self.note_loop_calls(&calls);
+        self.enter_loop(true);
         visit::visit_expr_loop(self, l);
+        self.leave_loop(true);
         if let Some(scope) = scope {
             self.leave_endless_loop(scope, l.loop_token.span);
         }
@@ -2179,7 +2299,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         let calls = self.loop_body_calls(&l.body);
         let scope = self.enter_endless_loop(&calls, &l.body, l.label.as_ref());
         self.note_loop_calls(&calls);
+        // `while let Some(msg) = rx.recv().await`: runs until the sender goes away.
+        let long = exprs::awaits_or_receives(&l.cond);
+        self.enter_loop(long);
         visit::visit_expr_while(self, l);
+        self.leave_loop(long);
         if let Some(scope) = scope {
             self.leave_endless_loop(scope, l.while_token.span);
         }
@@ -2188,7 +2312,65 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_expr_for_loop(&mut self, l: &'ast syn::ExprForLoop) {
         let calls = self.loop_body_calls(&l.body);
         self.note_loop_calls(&calls);
+        // `for stream in listener.incoming()`, `for msg in rx`: as long as the source lives.
+        let long = exprs::awaits_or_receives(&l.expr);
+        self.enter_loop(long);
         visit::visit_expr_for_loop(self, l);
+        self.leave_loop(long);
+    }
+
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        self.visit_expr(&m.expr);
+        for arm in &m.arms {
+            self.state_bind_pattern(&arm.pat, &m.expr);
+            if let Some((_, guard)) = &arm.guard {
+                self.visit_expr(guard);
+            }
+            self.visit_expr(&arm.body);
+        }
+    }
+
+    fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
+        self.visit_expr(&l.expr);
+        self.state_bind_pattern(&l.pat, &l.expr);
+    }
+
+    fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+        let range = byte_range(a.left.span()).start..byte_range(a.right.span()).end;
+        self.note_assignment(&a.left, "=", range);
+        visit::visit_expr_assign(self, a);
+    }
+
+    fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+        use syn::BinOp::*;
+        if matches!(
+            b.op,
+            AddAssign(_)
+                | SubAssign(_)
+                | MulAssign(_)
+                | DivAssign(_)
+                | RemAssign(_)
+                | BitXorAssign(_)
+                | BitAndAssign(_)
+                | BitOrAssign(_)
+                | ShlAssign(_)
+                | ShrAssign(_)
+        ) {
+            let range = byte_range(b.left.span()).start..byte_range(b.right.span()).end;
+            self.note_assignment(&b.left, "+=", range);
+        }
+        visit::visit_expr_binary(self, b);
+    }
+
+    fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
+        if e.qself.is_none() {
+            let names: Vec<String> = e.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let r = self.resolver.resolve_segments(&names, e.path.leading_colon.is_some());
+            if r.local {
+                self.note_construction(&Ty::named(r.path, true, Vec::new()));
+            }
+        }
+        visit::visit_expr_struct(self, e);
     }
 
     fn visit_expr_field(&mut self, f: &'ast syn::ExprField) {
