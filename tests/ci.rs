@@ -20,7 +20,7 @@ fn service() -> tempfile::TempDir {
     .unwrap();
     std::fs::write(
         p.join("src/store.rs"),
-        "use std::collections::HashMap;\nuse std::sync::Mutex;\nuse once_cell::sync::Lazy;\n\npub static CACHE: Lazy<Mutex<HashMap<u64, String>>> = Lazy::new(Default::default);\n",
+        "use std::collections::HashMap;\nuse std::sync::Mutex;\nuse once_cell::sync::Lazy;\n\npub static CACHE: Lazy<Mutex<HashMap<u64, String>>> = Lazy::new(Default::default);\n\npub fn remember(id: u64, page: String) {\n    CACHE.lock().unwrap().insert(id, page);\n}\n",
     )
     .unwrap();
     dir
@@ -90,7 +90,7 @@ fn baseline_hides_old_findings_survives_inserted_lines_and_catches_new_ones() {
     assert_eq!(
         short_lines(&after),
         [
-            "src/store.rs:8:5: warning[local-file-write] `std::fs::write` writes to this replica's local disk"
+            "src/store.rs:12:5: warning[local-file-write] `std::fs::write` writes to this replica's local disk"
         ],
         "{}",
         after.stdout

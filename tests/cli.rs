@@ -37,7 +37,7 @@ fn demo_service_fails_with_findings_in_every_format() {
     assert!(
         human
             .stdout
-            .contains("╭─[fixtures/demo-service/src/state.rs:9:5]"),
+            .contains("╭─[fixtures/demo-service/src/state.rs:18:9]"),
         "{}",
         human.stdout
     );
@@ -91,11 +91,13 @@ fn json_output_follows_the_contract() {
             "crate",
             "end_column",
             "end_line",
+            "evidence",
             "file",
             "fingerprint",
             "help",
             "line",
             "message",
+            "related",
             "rule",
             "severity",
             "snippet"
@@ -104,11 +106,35 @@ fn json_output_follows_the_contract() {
     assert_eq!(f["file"], "fixtures/demo-service/src/state.rs");
     assert_eq!(
         (f["line"].as_u64(), f["column"].as_u64()),
-        (Some(9), Some(5))
+        (Some(18), Some(9))
     );
     assert_eq!(
         f["snippet"],
-        "pub type SessionTable = Arc<RwLock<HashMap<Uuid, LoggedIn>>>; //~ in-memory-session"
+        "pub sessions: SessionTable, //~ in-memory-session"
+    );
+    // Why it fired, and where the state is registered and changed.
+    assert_eq!(f["evidence"]["block"], "in-memory-session[1]");
+    assert_eq!(f["evidence"]["holder"], "app-state AppState.sessions");
+    assert_eq!(f["evidence"]["holds"], "collection");
+    assert_eq!(f["evidence"]["context"], "handler");
+    assert_eq!(
+        f["evidence"]["mutation"],
+        "fixtures/demo-service/src/routes/auth.rs:8 insert"
+    );
+    let related: Vec<(String, u64)> = f["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap().to_string(),
+                r["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        related.contains(&("fixtures/demo-service/src/routes/auth.rs".to_string(), 8)),
+        "{related:?}"
     );
     assert_eq!(f["crate"], "demo-notes");
     assert_eq!(f["severity"], "error");

@@ -53,7 +53,8 @@ fn every_builtin_rule_has_fixtures_that_fire() {
     }
     for (name, _) in statelint::rules::BUILTIN {
         let id = name.trim_end_matches(".toml");
-        if id == "contexts" {
+        // Contexts and the state model's catalog define no rule.
+        if id == "contexts" || id == "state" {
             continue;
         }
         assert!(fired.contains(id), "no fixture expects `{id}` to fire");

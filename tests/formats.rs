@@ -400,7 +400,7 @@ fn github_annotations_for_demo_service_match_the_json_report() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_annotations_match(&run, &json(&demo("json")));
     assert!(run.stdout.lines().any(|l| {
-        l.starts_with("::error file=fixtures/demo-service/src/state.rs,line=9,col=5,endLine=9,")
+        l.starts_with("::error file=fixtures/demo-service/src/state.rs,line=18,col=9,endLine=18,")
     }));
     assert!(run.stdout.lines().any(|l| l.starts_with("::notice ")));
     assert!(run.stdout.lines().any(|l| l.starts_with("::warning ")));
@@ -413,7 +413,8 @@ fn github_annotations_escape_and_drop_columns_on_multi_line_spans() {
             "src/main.rs",
             "use std::collections::HashMap;\nuse std::sync::Mutex;\n\n\
              static CACHE: Mutex<\n    HashMap<u64, String>,\n> = Mutex::new(HashMap::new());\n\n\
-             fn helper() {}\n\nfn main() { helper(); }\n",
+             fn helper() {}\n\npub fn remember() { CACHE.lock().unwrap().insert(1, String::new()); }\n\n\
+             fn main() { helper(); }\n",
         ),
         (
             "src/we,ird:name.rs",

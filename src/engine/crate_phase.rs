@@ -101,11 +101,9 @@ pub fn resolve_crate(
 ) -> CrateResult {
     let mut faults: Vec<Fault> = Vec::new();
     if !defer_suppressions
-        && files
-            .iter()
-            .all(|(_, f)| {
-                f.candidates.is_empty() && f.suppressions.is_empty() && f.state.mutations.is_empty()
-            })
+        && files.iter().all(|(_, f)| {
+            f.candidates.is_empty() && f.suppressions.is_empty() && f.state.mutations.is_empty()
+        })
     {
         return CrateResult::default();
     }
@@ -343,7 +341,7 @@ pub fn resolve_crate(
         }
     }
 
-    let state = super::state::run(&super::state::Input {
+    let mut state = super::state::run(&super::state::Input {
         unit,
         files,
         rules,
@@ -354,7 +352,7 @@ pub fn resolve_crate(
         impls: &impls,
     });
     let survivors = drop_superseded(survivors, rules);
-    let survivors = drop_state_constructors(survivors, rules, &index, files, &state);
+    let survivors = drop_state_constructors(survivors, rules, &index, files, unit, &mut state);
     let survivors = drop_constructors(survivors, files, rules, &index);
     let survivors = drop_handles(survivors, rules, &index);
     let survivors = drop_repeated_impls(survivors, rules);
@@ -767,13 +765,16 @@ fn drop_constructors<'c>(
 
 /// A constructor call (`LruCache::new`) in the initializer of a static the state model reports,
 /// or in a method of a struct whose field it reports for the same rule (or one superseding
-/// it), builds that same state: the holder's finding stands for it.
+/// it), builds that same state: the holder's finding stands for it, names the call as where
+/// the state is built, and takes its severity when the call says more (a cache built with a
+/// TTL is advice).
 fn drop_state_constructors<'c>(
     survivors: Vec<Survivor<'c>>,
     rules: &RuleSet,
     index: &CrateIndex,
     files: &[(usize, FileFacts)],
-    state: &super::state::Outcome,
+    unit: &CrateUnit,
+    state: &mut super::state::Outcome,
 ) -> Vec<Survivor<'c>> {
     if state.covered_scopes.is_empty() && state.covered_owners.is_empty() {
         return survivors;
@@ -784,21 +785,25 @@ fn drop_state_constructors<'c>(
                 .supersedes
                 .contains(&rules.rules[builder].id)
     };
-    survivors
-        .into_iter()
-        .filter(|s| {
-            let block = &rules.blocks[s.cand.block as usize];
-            if !block.constructor {
-                return true;
+    let mut absorbed: Vec<(usize, &Survivor)> = Vec::new();
+    let mut kept = Vec::new();
+    for s in &survivors {
+        let block = &rules.blocks[s.cand.block as usize];
+        if !block.constructor {
+            kept.push(true);
+            continue;
+        }
+        let scope = index.offsets[s.fi] + s.cand.scope;
+        let mut at = Some(scope);
+        let mut by = None;
+        while let Some(c) = at {
+            if let Some(&f) = state.covered_scopes.get(&c) {
+                by = Some(f);
+                break;
             }
-            let scope = index.offsets[s.fi] + s.cand.scope;
-            let mut at = Some(scope);
-            while let Some(c) = at {
-                if state.covered_scopes.contains(&c) {
-                    return false;
-                }
-                at = index.parent[c as usize];
-            }
+            at = index.parent[c as usize];
+        }
+        if by.is_none() {
             let owner = index
                 .scope_fact(files, index.enclosing_fn(scope))
                 .fn_name
@@ -813,12 +818,60 @@ fn drop_state_constructors<'c>(
                 .as_deref()
                 .and_then(|p| p.rsplit("::").nth(1))
                 .unwrap_or_default();
-            !owner.is_some_and(|o| {
-                state.covered_owners.iter().any(|(name, rule, ty)| {
-                    name == o && covers(*rule, block.rule) && !built.is_empty() && ty.contains(built)
-                })
-            })
-        })
+            // Assigned to a field in a struct literal: that field, and no other.
+            let assigned = s.cand.field.as_deref();
+            by = owner.and_then(|o| {
+                state
+                    .covered_owners
+                    .iter()
+                    .find(|(name, field, rule, ty, _)| {
+                        name == o
+                            && assigned.is_none_or(|a| a == field)
+                            && covers(*rule, block.rule)
+                            && !built.is_empty()
+                            && ty.contains(built)
+                    })
+                    .map(|(_, _, _, _, f)| *f)
+            });
+        }
+        match by {
+            Some(f) => {
+                absorbed.push((f, s));
+                kept.push(false);
+            }
+            None => kept.push(true),
+        }
+    }
+    // One node matches several blocks of a rule (`Cache::builder()` without and with a TTL);
+    // as for findings, the first block decides.
+    let mut seen_nodes: HashSet<(usize, usize, u32)> = HashSet::new();
+    for (f, s) in absorbed {
+        let block = &rules.blocks[s.cand.block as usize];
+        if !seen_nodes.insert((block.rule, s.file, s.cand.loc.start)) {
+            continue;
+        }
+        let severity = block.severity.unwrap_or(rules.rules[block.rule].severity);
+        let finding = &mut state.findings[f];
+        if severity < finding.severity {
+            finding.severity = severity;
+        }
+        finding.related.push(crate::report::Related {
+            file: unit.files[s.file].display.clone(),
+            line: s.cand.loc.line,
+            column: s.cand.loc.column,
+            end_line: s.cand.loc.end_line,
+            end_column: s.cand.loc.end_column,
+            label: if severity == Severity::Info {
+                "built here, with an expiry".to_string()
+            } else {
+                "built here, with no expiry".to_string()
+            },
+        });
+    }
+    survivors
+        .into_iter()
+        .zip(kept)
+        .filter_map(|(s, keep)| keep.then_some(s))
         .collect()
 }
 

@@ -434,22 +434,43 @@ pub struct StateShapes {
     pub values: Option<ShapeGlobs>,
 }
 
-/// Globs matched against a type's short and full renderings.
+/// Globs matched against one layer of a type. A pattern naming arguments (`*Sender<()>`,
+/// `Mutex<*>`) is matched against the layer's rendering with its arguments; one without
+/// (`*Pool`, `Atomic*`) against the layer's own name only, so that `*Counter` does not match
+/// `HashMap<String, Addr<Counter>>`.
 pub struct ShapeGlobs {
-    pub short: Option<GlobSet>,
-    pub full: Option<GlobSet>,
+    head_short: Option<GlobSet>,
+    head_full: Option<GlobSet>,
+    short: Option<GlobSet>,
+    full: Option<GlobSet>,
 }
 
 impl ShapeGlobs {
-    pub fn matches(&self, short: &str, full: &str) -> bool {
-        self.short.as_ref().is_some_and(|g| g.is_match(short))
-            || self.full.as_ref().is_some_and(|g| g.is_match(full))
+    pub fn matches(&self, ty: &Ty) -> bool {
+        if let Ty::Path(p) = ty
+            && (self
+                .head_short
+                .as_ref()
+                .is_some_and(|g| g.is_match(&p.name))
+                || self.head_full.as_ref().is_some_and(|g| g.is_match(&p.full)))
+        {
+            return true;
+        }
+        if self.short.is_none() && self.full.is_none() {
+            return false;
+        }
+        self.short
+            .as_ref()
+            .is_some_and(|g| g.is_match(ty.rendered(false)))
+            || self
+                .full
+                .as_ref()
+                .is_some_and(|g| g.is_match(ty.rendered(true)))
     }
 
     fn of(items: &[String]) -> Option<ShapeGlobs> {
-        let mut short = GlobSetBuilder::new();
-        let mut full = GlobSetBuilder::new();
-        let (mut ns, mut nf) = (0, 0);
+        let mut sets: [(GlobSetBuilder, usize); 4] =
+            std::array::from_fn(|_| (GlobSetBuilder::new(), 0));
         for item in items {
             let p = normalize_type_pattern(item);
             let Ok(g) = GlobBuilder::new(&p)
@@ -460,20 +481,24 @@ impl ShapeGlobs {
                 // Reported where the list is defined (see `check_state_lists`).
                 continue;
             };
-            if p.contains("::") {
-                full.add(g);
-                nf += 1;
-            } else {
-                short.add(g);
-                ns += 1;
-            }
+            let which = match (p.contains('<') || p.contains('('), p.contains("::")) {
+                (false, false) => 0,
+                (false, true) => 1,
+                (true, false) => 2,
+                (true, true) => 3,
+            };
+            sets[which].0.add(g);
+            sets[which].1 += 1;
         }
-        if ns + nf == 0 {
+        if sets.iter().all(|(_, n)| *n == 0) {
             return None;
         }
+        let [hs, hf, s, f] = sets.map(|(b, n)| if n > 0 { build_globset(b) } else { None });
         Some(ShapeGlobs {
-            short: if ns > 0 { build_globset(short) } else { None },
-            full: if nf > 0 { build_globset(full) } else { None },
+            head_short: hs,
+            head_full: hf,
+            short: s,
+            full: f,
         })
     }
 }
@@ -714,7 +739,10 @@ impl Loader<'_> {
                 None => self.error(
                     span,
                     key,
-                    format!("unknown value `{item}`: expected one of {}", names.join(", ")),
+                    format!(
+                        "unknown value `{item}`: expected one of {}",
+                        names.join(", ")
+                    ),
                 ),
             }
         }
@@ -1435,21 +1463,24 @@ fn compile_context(l: &mut Loader, c: &ContextDef, ids: &HashMap<String, usize>)
         fn_name: l.regex_opt(&c.fn_name, "fn-name"),
         cfg_requires,
         files: l.globset(&c.files, "files"),
-        state_role: c.state_role.as_ref().and_then(|r| match r.get_ref().as_str() {
-            "start-up" => Some(StateRole::StartUp),
-            "run-time" => Some(StateRole::RunTime),
-            "task" => Some(StateRole::Task),
-            other => {
-                l.error(
+        state_role: c
+            .state_role
+            .as_ref()
+            .and_then(|r| match r.get_ref().as_str() {
+                "start-up" => Some(StateRole::StartUp),
+                "run-time" => Some(StateRole::RunTime),
+                "task" => Some(StateRole::Task),
+                other => {
+                    l.error(
                     r.span(),
                     "state-role",
                     format!(
                         "unknown state role `{other}`: expected `start-up`, `run-time` or `task`"
                     ),
                 );
-                None
-            }
-        }),
+                    None
+                }
+            }),
     }
 }
 

@@ -377,6 +377,41 @@ pub fn leaves_loop_with_result(body: &syn::Block, label: Option<&syn::Label>) ->
     exits.found
 }
 
+/// Does a loop's condition or iterator wait for what comes next (`.await`, `recv()`,
+/// `next()`, `accept()`, `incoming()`, a receiver iterated)? Such a loop runs as long as its
+/// source does, not over a collection.
+pub fn awaits_or_receives(e: &Expr) -> bool {
+    const WAITS: &[&str] = &[
+        "recv",
+        "recv_async",
+        "next",
+        "accept",
+        "incoming",
+        "try_next",
+        "read_message",
+        "receive",
+        "select_next_some",
+        "tick",
+    ];
+    fn walk(e: &Expr, depth: u8) -> bool {
+        if depth > 6 {
+            return false;
+        }
+        match e {
+            Expr::Await(_) => true,
+            Expr::MethodCall(m) => {
+                WAITS.contains(&m.method.to_string().as_str()) || walk(&m.receiver, depth + 1)
+            }
+            Expr::Let(l) => walk(&l.expr, depth + 1),
+            Expr::Paren(p) => walk(&p.expr, depth + 1),
+            Expr::Try(t) => walk(&t.expr, depth + 1),
+            Expr::Lit(l) => matches!(&l.lit, syn::Lit::Bool(b) if b.value),
+            _ => false,
+        }
+    }
+    walk(e, 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -478,31 +513,4 @@ mod tests {
         ));
         assert!(!ends("while running() { tick(); work()?; }"));
     }
-}
-
-/// Does a loop's condition or iterator wait for what comes next (`.await`, `recv()`,
-/// `next()`, `accept()`, `incoming()`, a receiver iterated)? Such a loop runs as long as its
-/// source does, not over a collection.
-pub fn awaits_or_receives(e: &Expr) -> bool {
-    const WAITS: &[&str] = &[
-        "recv", "recv_async", "next", "accept", "incoming", "try_next", "read_message", "receive",
-        "select_next_some", "tick",
-    ];
-    fn walk(e: &Expr, depth: u8) -> bool {
-        if depth > 6 {
-            return false;
-        }
-        match e {
-            Expr::Await(_) => true,
-            Expr::MethodCall(m) => {
-                WAITS.contains(&m.method.to_string().as_str()) || walk(&m.receiver, depth + 1)
-            }
-            Expr::Let(l) => walk(&l.expr, depth + 1),
-            Expr::Paren(p) => walk(&p.expr, depth + 1),
-            Expr::Try(t) => walk(&t.expr, depth + 1),
-            Expr::Lit(l) => matches!(&l.lit, syn::Lit::Bool(b) if b.value),
-            _ => false,
-        }
-    }
-    walk(e, 0)
 }

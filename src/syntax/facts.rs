@@ -126,4 +126,7 @@ pub struct Candidate {
     /// The node's declared type is this crate-local name (maybe an alias reported itself).
     pub via_alias: Option<Box<str>>,
     pub roots: Roots,
+    /// The field of a struct literal the node's value is assigned to (`profiles:
+    /// Cache::builder()..` in `AppState { .. }`), so a builder meets the field it fills.
+    pub field: Option<Box<str>>,
 }

@@ -21,8 +21,8 @@ pub struct StateFacts {
     pub constructions: Vec<Construction>,
     /// Values of the crate's own types handed to a spawned task or thread.
     pub spawned: Vec<Spawned>,
-    /// Crate types held shared and mutable (`Arc<Mutex<RateLimiter>>`, `Arc<RwLock<Inner>>`)
-    /// in a field, static or `let`: made to be changed by whoever holds a clone.
+    /// Crate types held shared (`Arc<Mutex<RateLimiter>>`, `Arc<Shared>`) in a field, static or
+    /// `let`: made to be changed by whoever holds a clone, when they change behind `&self`.
     pub shared: Vec<Box<str>>,
 }
 
@@ -291,6 +291,8 @@ pub const GUARD_METHODS: &[&str] = &[
     "load_full",
     "inner",
     "get",
+    "get_or_init",
+    "get_or_try_init",
 ];
 
 pub fn is_mutating(method: &str) -> bool {

@@ -101,6 +101,7 @@ pub fn extract(file: &syn::File, src: &SourceText, input: &FileInput) -> FileFac
         long_loop_depth: 0,
         fn_self: SelfKind::None,
         fn_constructs: false,
+        literal_field: None,
         impl_of_trait: false,
         fn_in_trait_impl: false,
     };
@@ -174,6 +175,8 @@ struct Walker<'a> {
     /// How the enclosing fn takes `self`, and whether it returns `Self`.
     fn_self: SelfKind,
     fn_constructs: bool,
+    /// The struct literal field whose value is being walked (`profiles: ..` in `AppState {..}`).
+    literal_field: Option<Box<str>>,
     /// The enclosing `impl` is of a trait, and so is the fn being walked a trait method.
     impl_of_trait: bool,
     fn_in_trait_impl: bool,
@@ -837,6 +840,7 @@ impl<'a> Walker<'a> {
                 owner: site.owner.map(Into::into),
                 via_alias: site.via_alias.map(Into::into),
                 roots: roots.clone(),
+                field: self.literal_field.clone(),
             });
         }
         self.block_buf = blocks;
@@ -1431,6 +1435,7 @@ impl<'a> Walker<'a> {
         let saved_pending = std::mem::take(&mut self.pending_fallible);
         let saved_followed = std::mem::take(&mut self.followed);
         let saved_state_locals = std::mem::take(&mut self.state_locals);
+        let saved_literal_field = self.literal_field.take();
         let saved_loops = (
             std::mem::take(&mut self.loop_depth),
             std::mem::take(&mut self.long_loop_depth),
@@ -1490,6 +1495,7 @@ impl<'a> Walker<'a> {
         }
         self.settle_fallible(saved_pending, saved_followed);
         self.state_locals = saved_state_locals;
+        self.literal_field = saved_literal_field;
         (self.loop_depth, self.long_loop_depth) = saved_loops;
         (self.fn_self, self.fn_constructs, self.fn_in_trait_impl) = saved_self;
         self.bound = saved_bound;
@@ -2364,13 +2370,31 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
         if e.qself.is_none() {
-            let names: Vec<String> = e.path.segments.iter().map(|s| s.ident.to_string()).collect();
-            let r = self.resolver.resolve_segments(&names, e.path.leading_colon.is_some());
+            let names: Vec<String> = e
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            let r = self
+                .resolver
+                .resolve_segments(&names, e.path.leading_colon.is_some());
             if r.local {
                 self.note_construction(&Ty::named(r.path, true, Vec::new()));
             }
         }
-        visit::visit_expr_struct(self, e);
+        for f in &e.fields {
+            let name = match &f.member {
+                syn::Member::Named(i) => i.to_string().into_boxed_str(),
+                syn::Member::Unnamed(i) => i.index.to_string().into_boxed_str(),
+            };
+            let saved = self.literal_field.replace(name);
+            self.visit_expr(&f.expr);
+            self.literal_field = saved;
+        }
+        if let Some(rest) = &e.rest {
+            self.visit_expr(rest);
+        }
     }
 
     fn visit_expr_field(&mut self, f: &'ast syn::ExprField) {

@@ -33,6 +33,8 @@ pub struct Package {
     /// one workspace published separately share it).
     pub project: Option<String>,
     pub metadata_statelint: Option<Value>,
+    /// `[lib] proc-macro = true`: the crate runs inside the compiler, never in the service.
+    pub proc_macro: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -99,6 +101,11 @@ pub fn parse_manifest(path: &Path, text: &str) -> Result<Manifest, ManifestError
             ..Default::default()
         };
         collect_deps(&value, &mut p);
+        p.proc_macro = value
+            .get("lib")
+            .and_then(|l| l.get("proc-macro").or_else(|| l.get("proc_macro")))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let url = |key: &str| pkg.get(key).and_then(Value::as_str);
         p.project = url("repository").or_else(|| url("homepage")).map(|u| {
             u.trim()

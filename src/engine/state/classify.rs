@@ -50,10 +50,21 @@ pub(super) fn judge(input: &Input, model: &Model) -> Vec<Judged> {
             }
             other => other,
         };
+        // A type found to be a store only by how it changes itself (no registration, static or
+        // task holds it) is one when it keeps entries; one value behind `&self` (a session's id,
+        // a flag) is an object's own, shared by its clones for one request as often as for all.
+        if h.kind == HolderKind::Store
+            && !matches!(holds, Holds::Collection | Holds::Cache | Holds::Senders)
+        {
+            continue;
+        }
         let mut matched: Vec<Judged> = Vec::new();
         for &b in &rules.blocks_by_kind[NodeKind::State.index()] {
             let block = &rules.blocks[b];
-            if matched.iter().any(|j| rules.blocks[j.block].rule == block.rule) {
+            if matched
+                .iter()
+                .any(|j| rules.blocks[j.block].rule == block.rule)
+            {
                 continue;
             }
             if let Some(sites) = block_matches(input, h, &holds, &live, block) {
@@ -80,9 +91,9 @@ fn contents(input: &Input, model: &Model) -> Vec<Holds> {
     let is_struct = |n: &str| model.structs.contains_key(n);
     let holds_sender = |name: &str| {
         model.structs.get(name).is_some_and(|fields| {
-            fields.iter().any(|(_, f)| {
-                matches!(shapes::content(shapes, &f.ty, &|_| false), Holds::Senders)
-            })
+            fields
+                .iter()
+                .any(|(_, f)| matches!(shapes::content(shapes, &f.ty, &|_| false), Holds::Senders))
         })
     };
     let mut out: Vec<Holds> = model
@@ -91,7 +102,9 @@ fn contents(input: &Input, model: &Model) -> Vec<Holds> {
         .map(|h| {
             let c = shapes::content(shapes, &h.ty, &is_struct);
             if c == Holds::Collection
-                && shapes::entry_types(shapes, &h.ty).iter().any(|n| holds_sender(n))
+                && shapes::entry_types(shapes, &h.ty)
+                    .iter()
+                    .any(|n| holds_sender(n))
             {
                 return Holds::Senders;
             }
@@ -102,7 +115,7 @@ fn contents(input: &Input, model: &Model) -> Vec<Holds> {
     let mut registry_keys: Vec<(&str, String)> = Vec::new();
     for (h, c) in model.holders.iter().zip(&out) {
         if *c == Holds::Senders
-            && let (Some(owner), Some(key)) = (h.owner, shapes::key_type(shapes, &h.ty))
+            && let (Some(owner), Some(key)) = (h.owner, shapes::key_type(shapes, h.written))
             && !crate::syntax::exprs::is_plain_key_type(&key)
         {
             registry_keys.push((owner, key));
@@ -113,7 +126,8 @@ fn contents(input: &Input, model: &Model) -> Vec<Holds> {
             continue;
         }
         let Some(owner) = h.owner else { continue };
-        let entries = shapes::entry_types(shapes, &h.ty);
+        // As written: `HashSet<ConnId>` says connection ids where the alias's `usize` does not.
+        let entries = shapes::entry_types(shapes, h.written);
         if registry_keys
             .iter()
             .any(|(o, k)| *o == owner && entries.iter().skip(1).any(|e| e == k))
@@ -143,7 +157,7 @@ fn lives_long(input: &Input, h: &Holder) -> bool {
         // fn some task happens to call.
         let request_time = rules.runtime_contexts & !rules.task_contexts;
         let own = input.index.own_contexts[h.decl_scope as usize];
-        return own & (rules.task_contexts | rules.startup_contexts) != 0
+        return (own & rules.task_contexts != 0 || ctx & rules.startup_contexts != 0)
             && ctx & request_time == 0;
     }
     true
@@ -163,7 +177,8 @@ fn runs_at_run_time(input: &Input, h: &Holder, i: usize) -> bool {
         return false;
     }
     // Filling a cell that is set once (`OnceLock::set`) initializes it, whenever it happens.
-    if matches!(m.op.as_ref(), "set" | "get_or_init" | "get_or_try_init") && shapes::is_set_once(&h.ty)
+    if matches!(m.op.as_ref(), "set" | "get_or_init" | "get_or_try_init")
+        && shapes::is_set_once(&h.ty)
     {
         return false;
     }
@@ -175,8 +190,14 @@ fn runs_at_run_time(input: &Input, h: &Holder, i: usize) -> bool {
     match h.kind {
         // Built at start-up: only code known to run later changes it as state.
         HolderKind::StartUp => run_time,
-        // A store changes itself through `&self`: shared by whoever holds it.
-        HolderKind::Store => m.self_kind == SelfKind::Ref || run_time,
+        // A store changes itself through `&self` (shared by whoever holds it), or through an
+        // interface it implements.
+        HolderKind::Store => {
+            h.inherited
+                || m.self_kind == SelfKind::Ref
+                || (m.self_kind == SelfKind::RefMut && m.in_trait_impl)
+                || run_time
+        }
         _ => true,
     }
 }
@@ -252,11 +273,17 @@ fn block_matches(
         }
     }
     if block.types.is_some() || block.not_types.is_some() {
-        let rendered = RenderedTy::new(&h.ty, &|n: &str| rules.wrappers.contains(n));
-        if block.types.as_ref().is_some_and(|t| !t.matches_rendered(&rendered)) {
+        // The type as declared (`SessionTable`) and with aliases expanded.
+        let is_wrapper = |n: &str| rules.wrappers.contains(n);
+        let expanded = RenderedTy::new(&h.ty, &is_wrapper);
+        let written = RenderedTy::new(h.written, &is_wrapper);
+        let any = |t: &crate::rules::compile::TypeGlobs| {
+            t.matches_rendered(&expanded) || t.matches_rendered(&written)
+        };
+        if block.types.as_ref().is_some_and(|t| !any(t)) {
             return None;
         }
-        if block.not_types.as_ref().is_some_and(|t| t.matches_rendered(&rendered)) {
+        if block.not_types.as_ref().is_some_and(any) {
             return None;
         }
     }
@@ -309,7 +336,12 @@ fn drop_superseded(input: &Input, matched: &mut Vec<Judged>) {
     let rules = input.rules;
     let superseded: Vec<String> = matched
         .iter()
-        .flat_map(|j| rules.rules[rules.blocks[j.block].rule].supersedes.iter().cloned())
+        .flat_map(|j| {
+            rules.rules[rules.blocks[j.block].rule]
+                .supersedes
+                .iter()
+                .cloned()
+        })
         .collect();
     matched.retain(|j| !superseded.contains(&rules.rules[rules.blocks[j.block].rule].id));
 }

@@ -32,6 +32,9 @@ pub(super) struct Model<'f> {
     pub by_let: HashMap<(usize, u32), usize>,
     /// Structs whose fields are holders, with why.
     pub roots: HashMap<&'f str, (HolderKind, Option<Via>)>,
+    /// A holder's type (as written, and expanded) -> holders of that type: a parameter of the
+    /// same type (`store: &LoginStore`) is one of them, when only one is.
+    pub by_type: HashMap<String, Vec<usize>>,
 }
 
 pub(super) fn find<'f>(input: &Input<'f>) -> Model<'f> {
@@ -51,6 +54,7 @@ pub(super) fn find<'f>(input: &Input<'f>) -> Model<'f> {
         values: Vec::new(),
         by_let: HashMap::new(),
         roots: HashMap::new(),
+        by_type: HashMap::new(),
     };
     let mut roots: Vec<(&'f str, HolderKind, Option<Via>)> = Vec::new();
     statics(input, &mut model, &mut roots);
@@ -58,6 +62,20 @@ pub(super) fn find<'f>(input: &Input<'f>) -> Model<'f> {
     actors_and_stores(input, &model, &mut roots);
     tasks_and_start_up(input, &mut model, &mut roots);
     expand(input, &mut model, roots);
+    for (id, h) in model.holders.iter().enumerate() {
+        let written = h.written.rendered(false);
+        let expanded = h.ty.rendered(false);
+        // A bare generic or primitive type says nothing about which holder a value is.
+        if !written.contains('<') && !matches!(h.written, Ty::Path(p) if p.local) {
+            continue;
+        }
+        for key in [written, expanded] {
+            let ids = model.by_type.entry(key).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
     model
 }
 
@@ -79,6 +97,7 @@ fn statics<'f>(
                 kind: HolderKind::Static,
                 file: fi,
                 decl: Decl::Static(s),
+                written: Decl::Static(s).written(),
                 display: s.name.to_string(),
                 name: &s.name,
                 owner: None,
@@ -86,6 +105,7 @@ fn statics<'f>(
                 via: Vec::new(),
                 sites: Vec::new(),
                 decl_scope: scope_of(input, fi, s.scope),
+                inherited: false,
             });
             model.by_static.insert(&s.path, id);
             model.static_by_name.entry(&s.name).or_default().push(id);
@@ -143,6 +163,7 @@ fn registered<'f>(
                 kind: HolderKind::AppState,
                 file: fi,
                 decl,
+                written: decl.written(),
                 display: name.to_string(),
                 name,
                 owner: None,
@@ -150,6 +171,7 @@ fn registered<'f>(
                 via: vec![via],
                 sites: Vec::new(),
                 decl_scope: scope_of(input, fi, decl_scope),
+                inherited: false,
             });
             model.values.push((chain, id));
         }
@@ -165,7 +187,11 @@ fn registered<'f>(
                 continue;
             }
             let chain = shapes::chain(shapes, &ty);
-            if chain.is_empty() || model.values.iter().any(|(c, _)| shapes::chains_agree(c, &chain))
+            if chain.is_empty()
+                || model
+                    .values
+                    .iter()
+                    .any(|(c, _)| shapes::chains_agree(c, &chain))
             {
                 continue;
             }
@@ -174,6 +200,7 @@ fn registered<'f>(
                 kind: HolderKind::AppState,
                 file: fi,
                 decl: Decl::Extracted(e),
+                written: Decl::Extracted(e).written(),
                 display: "application state".to_string(),
                 name: "application state",
                 owner: None,
@@ -181,6 +208,7 @@ fn registered<'f>(
                 via: Vec::new(),
                 sites: Vec::new(),
                 decl_scope: scope_of(input, fi, e.scope),
+                inherited: false,
             });
             model.values.push((chain, id));
         }
@@ -208,22 +236,46 @@ fn actors_and_stores<'f>(
             .is_some_and(|g| traits.iter().any(|t| g.is_match(t)))
         {
             roots.push((key, HolderKind::Actor, None));
-        } else if traits.iter().any(|t| is_interface(t)) && changes_through_ref(input, ty) {
+        } else if traits.iter().any(|t| is_interface(t)) && changes_through_ref(input, ty, true) {
             roots.push((key, HolderKind::Store, None));
         }
     }
-    // Held as `Arc<Mutex<T>>` somewhere in the crate: made to be shared and changed by whoever
-    // holds a clone (a rate limiter, a registry), unless each value serves one request.
+    // Held shared (`Arc<Mutex<T>>`, `Arc<T>` whose fields change behind `&self`) somewhere in
+    // the crate, or a handle sharing its own fields (`inner: Arc<RwLock<..>>` changed through
+    // `&self`): made to be changed by whoever holds a clone (a rate limiter, a registry, a
+    // store), unless each value serves one request.
+    let mut shared: HashSet<&str> = HashSet::new();
     for (_, f) in input.files {
         for name in &f.state.shared {
-            if per_request.contains(name.as_ref()) {
-                continue;
-            }
-            if let Some((key, _)) = model.structs.get_key_value(name.as_ref()) {
-                roots.push((key, HolderKind::Store, None));
-            }
+            shared.insert(name);
         }
     }
+    for (&name, fields) in &model.structs {
+        if per_request.contains(name) {
+            continue;
+        }
+        let shares_fields = fields.iter().any(|(_, f)| is_shared_cell(input, &f.ty));
+        if (shared.contains(name) || shares_fields) && changes_through_ref(input, name, false) {
+            roots.push((name, HolderKind::Store, None));
+        }
+    }
+}
+
+/// `Arc<Mutex<..>>`, `Arc<DashMap<..>>`: a field whose clones share a value that changes.
+fn is_shared_cell(input: &Input, ty: &Ty) -> bool {
+    let shapes = &input.rules.shapes;
+    let Ty::Path(p) = ty else { return false };
+    // `Rc` cannot leave its thread: what it shares is one request's or one task's.
+    if p.name != "Arc" {
+        return false;
+    }
+    let Some(inner) = p.args.first() else {
+        return false;
+    };
+    !matches!(
+        shapes::content(shapes, inner, &|_| false),
+        shapes::Holds::Resource
+    ) && !matches!(inner, Ty::Path(ip) if ip.local)
 }
 
 /// Values handed to a task spawned once (not per connection, not from a handler) and structs
@@ -255,7 +307,9 @@ fn tasks_and_start_up<'f>(
             let start_up = ctx & rules.startup_contexts != 0
                 && ctx & rules.runtime_contexts == 0
                 && ctx & rules.excluded_by_default == 0;
-            let Some(ty) = l.ty.as_ref().filter(|t| start_up && l.loop_depth == 0 && is_shared(t))
+            let Some(ty) =
+                l.ty.as_ref()
+                    .filter(|t| start_up && l.loop_depth == 0 && is_shared(t))
             else {
                 continue;
             };
@@ -272,6 +326,7 @@ fn tasks_and_start_up<'f>(
                 kind: HolderKind::StartUp,
                 file: fi,
                 decl: Decl::Let(l),
+                written: Decl::Let(l).written(),
                 display: l.name.to_string(),
                 name: &l.name,
                 owner: None,
@@ -279,6 +334,7 @@ fn tasks_and_start_up<'f>(
                 via: Vec::new(),
                 sites: Vec::new(),
                 decl_scope: scope_of(input, fi, l.scope),
+                inherited: false,
             });
             model.values.push((chain, id));
         }
@@ -325,25 +381,90 @@ fn per_request_types<'f>(input: &Input<'f>) -> HashSet<&'f str> {
         }
     }
     per_request.retain(|t| !long_lived.contains(t));
+    // What a per-request value holds (`Session { inner: Arc<Inner> }`) dies with it, unless the
+    // crate also builds it elsewhere to keep.
+    let structs: HashMap<&str, Vec<&Ty>> = input
+        .files
+        .iter()
+        .flat_map(|(_, f)| f.state.fields.iter())
+        .fold(HashMap::new(), |mut m, f| {
+            m.entry(f.owner.as_ref())
+                .or_insert_with(Vec::new)
+                .push(&f.ty);
+            m
+        });
+    let mut frontier: Vec<&str> = per_request.iter().copied().collect();
+    for _ in 0..4 {
+        let mut next = Vec::new();
+        for owner in frontier {
+            for ty in structs.get(owner).into_iter().flatten() {
+                let is_struct = |n: &str| structs.contains_key(n);
+                if let Some(inner) = shapes::struct_behind(&input.rules.shapes, ty, &is_struct)
+                    && let Some((key, _)) = structs.get_key_value(inner)
+                    && !long_lived.contains(key)
+                    && per_request.insert(key)
+                {
+                    next.push(*key);
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
     per_request
 }
 
 /// A trait that is an interface a framework or the crate calls through, not one of the
 /// standard library's (`Display`, `Iterator`, `Drop`, `From`).
 fn is_interface(path: &str) -> bool {
-    let std = ["std::", "core::", "alloc::", "serde::", "Default", "Clone", "Debug", "Display"];
-    !std.iter().any(|p| path.starts_with(p)) && !matches!(path, "Drop" | "Iterator" | "From")
+    // The standard library's traits and the async I/O and service plumbing every crate
+    // implements (`Future`, `Stream`, `AsyncRead`, tower's `Service`).
+    let plumbing = [
+        "std::",
+        "core::",
+        "alloc::",
+        "serde::",
+        "futures",
+        "tokio::",
+        "tokio_util::",
+        "tower::",
+        "tower_service::",
+        "tower_layer::",
+        "hyper::",
+        "http_body::",
+        "bytes::",
+        "pin_project",
+        "Default",
+        "Clone",
+        "Debug",
+        "Display",
+    ];
+    !plumbing.iter().any(|p| path.starts_with(p))
+        && !matches!(
+            path,
+            "Drop" | "Iterator" | "From" | "Future" | "Stream" | "Sink"
+        )
 }
 
-/// Does a method of a trait the type implements change one of its fields through `&self`
-/// (`impl SessionStore for MemoryStore { fn save(&self, ..) { self.map.lock().insert(..) } }`)?
-/// Inherent methods do not count: a per-request value changes itself that way too.
-fn changes_through_ref(input: &Input, ty: &str) -> bool {
+/// Does a method of the type change one of its fields through `&self` (a value shared by
+/// reference), or, for a type behind an interface, a trait method through `&mut self`
+/// (`impl Issuer for TokenMap { fn issue(&mut self, ..) }`: the interface is the store's)?
+fn changes_through_ref(input: &Input, ty: &str, interface: bool) -> bool {
     input.files.iter().any(|(_, f)| {
         f.state.mutations.iter().any(|m| {
-            m.self_kind == SelfKind::Ref
-                && m.in_trait_impl
-                && matches!(&m.place.root, crate::syntax::state::Root::SelfOf(t) if t.as_ref() == ty)
+            // Through `&mut self`, only an interface method that adds to a collection counts
+            // (`issue(&mut self) { self.tokens.insert(..) }`); assignments there are a state
+            // machine's own steps (a listener binding its server).
+            let adds =
+                !matches!(m.op.as_ref(), "=" | "+=") && !crate::syntax::state::is_removing(&m.op);
+            let by_ref = m.self_kind == SelfKind::Ref
+                || (interface && m.in_trait_impl && m.self_kind == SelfKind::RefMut && adds);
+            by_ref
+                && !m.in_constructor
+                && matches!(&m.place.root, crate::syntax::state::Root::SelfOf(t)
+                    if t.as_ref() == ty || alias_of(input, t).is_some_and(|a| a == ty))
                 && !m.place.fields.is_empty()
         })
     })
@@ -391,6 +512,7 @@ fn expand<'f>(
                 kind,
                 file: fi,
                 decl: Decl::Field(field),
+                written: Decl::Field(field).written(),
                 display: format!("{}.{}", field.owner, field.name),
                 name: &field.name,
                 owner: Some(&field.owner),
@@ -398,6 +520,7 @@ fn expand<'f>(
                 via: via.iter().cloned().collect(),
                 sites: Vec::new(),
                 decl_scope: input.index.offsets[fi] + field.scope,
+                inherited: depth > 0,
             });
             model.by_field.insert((&field.owner, &field.name), id);
             if let Some(inner) = inner
@@ -425,4 +548,12 @@ pub(super) fn struct_of<'f>(input: &Input<'f>, model: &Model<'f>, ty: &Ty) -> Op
 /// `Arc<..>` / `Rc<..>`: a value made to be shared.
 fn is_shared(ty: &Ty) -> bool {
     matches!(ty, Ty::Path(p) if matches!(p.name.as_str(), "Arc" | "Rc") && !p.args.is_empty())
+}
+
+/// The struct name a crate `type` alias stands for, if any.
+fn alias_of<'a>(input: &'a Input, name: &str) -> Option<&'a str> {
+    match &input.aliases.get(name)?.ty {
+        Ty::Path(p) if p.local => Some(&p.name),
+        _ => None,
+    }
 }

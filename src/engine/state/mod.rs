@@ -24,10 +24,12 @@ use std::collections::{HashMap, HashSet};
 
 use crate::report::Finding;
 use crate::rules::compile::RuleSet;
-use crate::syntax::facts::FileFacts;
-use crate::syntax::state::{DeclSite, Extracted, FieldDecl, LetDecl, Mutation, Registration, StaticDecl};
-use crate::syntax::types::{AliasDef, Ty};
 use crate::source::Location;
+use crate::syntax::facts::FileFacts;
+use crate::syntax::state::{
+    DeclSite, Extracted, FieldDecl, LetDecl, Mutation, Registration, StaticDecl,
+};
+use crate::syntax::types::{AliasDef, Ty};
 use crate::workspace::discover::CrateUnit;
 
 use super::crate_phase::{CrateIndex, UsedSuppressions};
@@ -62,6 +64,18 @@ pub(super) enum Decl<'f> {
 }
 
 impl<'f> Decl<'f> {
+    /// The type as the declaration writes it (or as inferred for a `let`).
+    fn written(&self) -> &'f Ty {
+        static UNKNOWN: Ty = Ty::Infer;
+        match self {
+            Decl::Static(s) => &s.ty,
+            Decl::Field(f) => &f.ty,
+            Decl::Let(l) => l.ty.as_ref().unwrap_or(&UNKNOWN),
+            Decl::Extracted(e) => &e.ty,
+            Decl::Registration(r) => r.ty.as_ref().unwrap_or(&UNKNOWN),
+        }
+    }
+
     fn site(&self) -> &'f DeclSite {
         match self {
             Decl::Static(s) => &s.site,
@@ -102,12 +116,16 @@ pub(super) struct Holder<'f> {
     pub name: &'f str,
     /// The struct a field belongs to.
     pub owner: Option<&'f str>,
-    /// The declared type, aliases expanded.
+    /// The declared type, aliases expanded, and as written.
     pub ty: Ty,
+    pub written: &'f Ty,
     pub via: Vec<Via>,
     pub sites: Vec<Site<'f>>,
     /// Crate-wide scope of the declaration (test code, cfg).
     pub decl_scope: u32,
+    /// A field of a struct reached from a root through fields (`Inner` behind `Arc<Mutex<..>>`),
+    /// not of the root itself: changed through `&mut self` like any data behind a lock.
+    pub inherited: bool,
 }
 
 /// Everything the stages read.
@@ -127,11 +145,12 @@ pub(super) struct Input<'a> {
 #[derive(Default)]
 pub(super) struct Outcome<'a> {
     pub findings: Vec<Finding>,
-    /// Reported statics' initializer scopes and reported fields' structs with the rule: a
-    /// constructor call there (`LruCache::new` in the static) is the same state.
-    pub covered_scopes: HashSet<u32>,
-    /// (struct, rule, the field's type as written).
-    pub covered_owners: HashSet<(String, usize, String)>,
+    /// Reported statics' initializer scopes (-> finding), and reported fields' structs with
+    /// the rule and the field's type as written (-> finding): a constructor call there
+    /// (`LruCache::new` in the static, `Cache::builder()` in `Store::new`) builds that state.
+    pub covered_scopes: HashMap<u32, usize>,
+    /// (struct, field, rule, the field's type as written, finding).
+    pub covered_owners: Vec<(String, String, usize, String, usize)>,
     pub used: UsedSuppressions,
     /// For `across-crates` rules: (holder name, crate-wide scopes of its sites, rule, index
     /// into `findings`), so other crates of the run reaching the state are reported too.
@@ -143,12 +162,58 @@ pub(super) fn run<'a>(input: &Input<'a>) -> Outcome<'a> {
     if input.rules.blocks_by_kind[crate::rules::kinds::NodeKind::State.index()].is_empty() {
         return Outcome::default();
     }
-    let any_mutation = input.files.iter().any(|(_, f)| !f.state.mutations.is_empty());
-    if !any_mutation {
+    let any_mutation = input
+        .files
+        .iter()
+        .any(|(_, f)| !f.state.mutations.is_empty());
+    // A proc-macro crate runs inside the compiler: what it keeps is gone before the service starts.
+    let proc_macro = input.unit.package.as_ref().is_some_and(|p| p.proc_macro);
+    if !any_mutation || proc_macro {
         return Outcome::default();
     }
     let mut model = holders::find(input);
     mutations::attach(input, &mut model);
+    if std::env::var_os("STATELINT_DEBUG_STATE").is_some() {
+        dump(input, &model);
+    }
     let judged = classify::judge(input, &model);
     report::findings(input, &model, judged)
+}
+
+/// Developer aid (`STATELINT_DEBUG_STATE=1`): the model's holders that have mutation sites.
+fn dump(input: &Input, model: &holders::Model) {
+    for h in &model.holders {
+        if h.sites.is_empty() {
+            continue;
+        }
+        let file = &input.unit.files[input.files[h.file].0];
+        let is_struct = |n: &str| model.structs.contains_key(n);
+        eprintln!(
+            "state: {} {} `{}` at {}:{} ({}; holds {:?})",
+            input.unit.name,
+            h.kind.as_str(),
+            h.display,
+            file.display,
+            h.decl.site().loc.line,
+            h.ty.rendered(false),
+            shapes::content(&input.rules.shapes, &h.ty, &is_struct)
+        );
+        for s in &h.sites {
+            let f = &input.unit.files[input.files[s.file].0];
+            let ctx = input.index.contexts[s.scope as usize];
+            eprintln!(
+                "    {} at {}:{} ctx={:?} self={:?} ctor={} trait={}",
+                s.mutation.op,
+                f.display,
+                s.mutation.loc.line,
+                crate::engine::crate_phase::primary_context(ctx, input.rules),
+                s.mutation.self_kind,
+                s.mutation.in_constructor,
+                s.mutation.in_trait_impl
+            );
+        }
+    }
+    for (name, (kind, _)) in &model.roots {
+        eprintln!("state: {} root {} {}", input.unit.name, kind.as_str(), name);
+    }
 }

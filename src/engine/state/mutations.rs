@@ -28,7 +28,12 @@ pub(super) fn attach<'f>(input: &Input<'f>, model: &mut Model<'f>) {
     }
 }
 
-fn resolve<'f>(input: &Input<'f>, model: &mut Model<'f>, fi: usize, m: &'f Mutation) -> Option<usize> {
+fn resolve<'f>(
+    input: &Input<'f>,
+    model: &mut Model<'f>,
+    fi: usize,
+    m: &'f Mutation,
+) -> Option<usize> {
     let fields = &m.place.fields;
     match &m.place.root {
         Root::Static(path) => {
@@ -50,11 +55,11 @@ fn resolve<'f>(input: &Input<'f>, model: &mut Model<'f>, fi: usize, m: &'f Mutat
             walk(input, model, s, fields).or(Some(id))
         }
         Root::SelfOf(t) => {
-            let (s, _) = model.structs.get_key_value(t.as_ref())?;
+            let s = self_struct(input, model, t)?;
             walk(input, model, s, fields)
         }
-        Root::Typed(ty) => {
-            let ty = ty.expand_aliases(input.aliases, 0);
+        Root::Typed(written) => {
+            let ty = written.expand_aliases(input.aliases, 0);
             if let Some(s) = struct_of(input, model, &ty) {
                 return walk(input, model, s, fields);
             }
@@ -62,11 +67,24 @@ fn resolve<'f>(input: &Input<'f>, model: &mut Model<'f>, fi: usize, m: &'f Mutat
                 return None;
             }
             let chain = shapes::chain(&input.rules.shapes, &ty);
-            model
+            if let Some((_, id)) = model
                 .values
                 .iter()
                 .find(|(c, _)| shapes::chains_agree(c, &chain))
-                .map(|(_, id)| *id)
+            {
+                return Some(*id);
+            }
+            // The one holder of this type (`store: &LoginStore` handed `&state.logins`).
+            let written = match written {
+                crate::syntax::types::Ty::Ref(inner) => inner.rendered(false),
+                other => other.rendered(false),
+            };
+            for key in [written, ty.rendered(false)] {
+                if let Some([one]) = model.by_type.get(&key).map(Vec::as_slice) {
+                    return Some(*one);
+                }
+            }
+            None
         }
         Root::Let(i) => {
             let decl = facts(input, fi).state.lets.get(*i as usize)?;
@@ -85,6 +103,7 @@ fn resolve<'f>(input: &Input<'f>, model: &mut Model<'f>, fi: usize, m: &'f Mutat
                     kind: HolderKind::Task,
                     file: fi,
                     decl: Decl::Let(decl),
+                    written: Decl::Let(decl).written(),
                     display: decl.name.to_string(),
                     name: &decl.name,
                     owner: None,
@@ -96,6 +115,7 @@ fn resolve<'f>(input: &Input<'f>, model: &mut Model<'f>, fi: usize, m: &'f Mutat
                     via: Vec::new(),
                     sites: Vec::new(),
                     decl_scope: input.index.offsets[fi] + decl.scope,
+                    inherited: false,
                 });
                 id
             }))
@@ -104,21 +124,72 @@ fn resolve<'f>(input: &Input<'f>, model: &mut Model<'f>, fi: usize, m: &'f Mutat
 }
 
 /// `S.f1.f2..`: the holder of the deepest field the place reaches through the crate's
-/// structs (`AppState.inner` holds `Inner`, whose `sessions` is the map changed).
+/// structs (`AppState.inner` holds `Inner`, whose `sessions` is the map changed). Structs that
+/// are not holders themselves are walked through by their field types (a per-request
+/// `Session { store: &State<SessionStore> }` reaches the registered store's map).
 fn walk(input: &Input, model: &Model, start: &str, fields: &[Box<str>]) -> Option<usize> {
     let mut owner = start;
     let mut found = None;
+    // The last holder that guards a struct of the crate behind a lock (`site: RwLock<SiteConfig>`):
+    // a plain field of that struct changed (`site.banner = ..`) is that guarded value changed.
+    let mut guarded = None;
     for f in fields {
-        let Some(&id) = model.by_field.get(&(owner, f.as_ref())) else {
-            break;
+        let field_ty = match model.by_field.get(&(owner, f.as_ref())) {
+            Some(&id) => {
+                found = Some(id);
+                &model.holders[id].ty
+            }
+            None => {
+                let decl = model
+                    .structs
+                    .get(owner)?
+                    .iter()
+                    .find(|(_, d)| d.name.as_ref() == f.as_ref())?;
+                &decl.1.ty
+            }
         };
-        found = Some(id);
-        match struct_of(input, model, &model.holders[id].ty) {
-            Some(n) => owner = n,
+        match struct_of(input, model, field_ty) {
+            Some(n) => {
+                if found.is_some_and(|id| guards_struct(input, &model.holders[id].ty)) {
+                    guarded = found;
+                }
+                owner = n;
+            }
             None => break,
         }
     }
-    found
+    let is_struct = |n: &str| model.structs.contains_key(n);
+    match (found, guarded) {
+        (Some(id), Some(g))
+            if matches!(
+                shapes::content(&input.rules.shapes, &model.holders[id].ty, &is_struct),
+                shapes::Holds::Value | shapes::Holds::Scalar
+            ) =>
+        {
+            Some(g)
+        }
+        _ => found,
+    }
+}
+
+/// Does the type put a lock or cell around what it holds (`RwLock<SiteConfig>`)?
+fn guards_struct(input: &Input, ty: &crate::syntax::types::Ty) -> bool {
+    use crate::syntax::types::Ty;
+    let shapes = &input.rules.shapes;
+    let mut cur = ty;
+    for _ in 0..8 {
+        match cur {
+            Ty::Ref(inner) => cur = inner,
+            Ty::Path(p)
+                if !p.args.is_empty() && shapes.cells.as_ref().is_some_and(|c| c.matches(cur)) =>
+            {
+                return true;
+            }
+            Ty::Path(p) if shapes::is_wrapper(shapes, cur) => cur = &p.args[0],
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Does cloning a value of this type give another handle to the same state (`Arc`, `Rc`, a
@@ -133,4 +204,14 @@ fn shares_on_clone(input: &Input, ty: &crate::syntax::types::Ty) -> bool {
         ),
         _ => false,
     }
+}
+
+/// The struct an `impl` is for: by name, or through a crate `type` alias
+/// (`impl Repository for Torrents` where `type Torrents = LockedTorrents<String>`).
+pub(super) fn self_struct<'f>(input: &Input<'f>, model: &Model<'f>, name: &str) -> Option<&'f str> {
+    if let Some((s, _)) = model.structs.get_key_value(name) {
+        return Some(s);
+    }
+    let def = input.aliases.get(name)?;
+    struct_of(input, model, &def.ty)
 }

@@ -17,7 +17,11 @@ use super::{Decl, Holder, Input, Outcome};
 /// At most this many mutation sites are listed per finding.
 const MAX_SITES: usize = 5;
 
-pub(super) fn findings<'a>(input: &Input<'a>, model: &Model<'a>, judged: Vec<Judged>) -> Outcome<'a> {
+pub(super) fn findings<'a>(
+    input: &Input<'a>,
+    model: &Model<'a>,
+    judged: Vec<Judged>,
+) -> Outcome<'a> {
     let mut out = Outcome::default();
     let mut seen: HashSet<(usize, usize, u32)> = HashSet::new();
     for j in judged {
@@ -34,14 +38,20 @@ pub(super) fn findings<'a>(input: &Input<'a>, model: &Model<'a>, judged: Vec<Jud
             out.used.insert((*unit_file, i, finding.rule.clone()));
             continue;
         }
+        let index = out.findings.len();
         match h.decl {
             Decl::Static(s) => {
                 out.covered_scopes
-                    .insert(input.index.offsets[h.file] + s.scope);
+                    .insert(input.index.offsets[h.file] + s.scope, index);
             }
             Decl::Field(f) => {
-                out.covered_owners
-                    .insert((f.owner.to_string(), rule, f.ty.rendered(false)));
+                out.covered_owners.push((
+                    f.owner.to_string(),
+                    f.name.to_string(),
+                    rule,
+                    f.ty.rendered(false),
+                    index,
+                ));
             }
             _ => {}
         }
@@ -157,7 +167,9 @@ fn site_label(input: &Input, scope: u32, op: &str) -> String {
     };
     match context {
         Some(c) => format!("{what} in {c}{function}"),
-        None => format!("{what} in{function}").trim_end_matches(" in").to_string(),
+        None => format!("{what} in{function}")
+            .trim_end_matches(" in")
+            .to_string(),
     }
 }
 

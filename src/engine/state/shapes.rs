@@ -52,9 +52,13 @@ impl Holds {
 }
 
 fn matches(globs: &Option<ShapeGlobs>, ty: &Ty) -> bool {
-    globs
-        .as_ref()
-        .is_some_and(|g| g.matches(&ty.rendered(false), &ty.rendered(true)))
+    globs.as_ref().is_some_and(|g| g.matches(ty))
+}
+
+/// Is the type another crate's resource (a pool, a client, a metric)? The crate's own types
+/// are data whatever they are called (a rate limiter's `Counter` bucket).
+fn is_resource(shapes: &StateShapes, ty: &Ty) -> bool {
+    !matches!(ty, Ty::Path(p) if p.local) && matches(&shapes.resources, ty)
 }
 
 /// Is the type a wrapper the model looks through (a share, a lock, a cell, an extractor)?
@@ -90,7 +94,7 @@ pub(super) fn chain(shapes: &StateShapes, ty: &Ty) -> Vec<String> {
         match cur {
             Ty::Ref(inner) => cur = inner,
             Ty::Path(p) => {
-                if !(matches(&shapes.holders, cur) && !p.args.is_empty()) {
+                if !matches(&shapes.holders, cur) || p.args.is_empty() {
                     out.push(p.name.clone());
                 }
                 match p.args.first() {
@@ -110,61 +114,29 @@ pub(super) fn chains_agree(a: &[String], b: &[String]) -> bool {
     !a.is_empty() && !b.is_empty() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
-/// What the type holds, looking through wrappers.
+/// What the type holds, looking through wrappers (`Arc`, locks, `Option`..) to the layer that
+/// says: a resource (a pool, a client, `Mutex<()>`) anywhere on the way ends the question.
 pub(super) fn content(shapes: &StateShapes, ty: &Ty, is_struct: &dyn Fn(&str) -> bool) -> Holds {
     let mut cur = ty;
     for _ in 0..16 {
         match cur {
             Ty::Ref(inner) => cur = inner,
             Ty::Path(p) => {
-                if matches(&shapes.resources, cur) {
+                if is_resource(shapes, cur) {
                     return Holds::Resource;
-                }
-                if matches(&shapes.caches, cur) {
-                    return Holds::Cache;
-                }
-                if matches(&shapes.collections, cur) {
-                    let holds_senders = p.args.iter().any(|a| {
-                        let inner = peel(shapes, a);
-                        matches(&shapes.senders, inner)
-                    });
-                    if holds_senders {
-                        return Holds::Senders;
-                    }
-                    // A registry of code or of live resources (handlers, plugins, tasks,
-                    // connections): wiring of this process, not data.
-                    let values = p.args.last().map(|a| peel(shapes, a));
-                    if values.is_some_and(|v| {
-                        matches!(v, Ty::Dyn(_) | Ty::Fn) || matches(&shapes.resources, v)
-                    }) {
-                        return Holds::Resource;
-                    }
-                    return Holds::Collection;
-                }
-                if matches(&shapes.senders, cur) {
-                    return Holds::Senders;
-                }
-                if matches(&shapes.scalars, cur) {
-                    return Holds::Scalar;
-                }
-                if p.local && is_struct(&p.name) {
-                    return Holds::Struct(p.name.clone());
                 }
                 if is_wrapper(shapes, cur) {
                     cur = &p.args[0];
                     continue;
                 }
-                // A value is data when it is the crate's own type or plain data (text, paths,
-                // JSON); another crate's opaque type (a channel, a backend) is a resource.
-                return if p.local || matches(&shapes.values, cur) {
-                    Holds::Value
-                } else {
-                    Holds::Resource
-                };
+                return layer_content(shapes, cur, p, is_struct);
             }
             Ty::Tuple(items) => {
                 return if items.iter().any(|t| {
-                    matches!(content(shapes, t, is_struct), Holds::Collection | Holds::Cache)
+                    matches!(
+                        content(shapes, t, is_struct),
+                        Holds::Collection | Holds::Cache
+                    )
                 }) {
                     Holds::Collection
                 } else {
@@ -178,13 +150,59 @@ pub(super) fn content(shapes: &StateShapes, ty: &Ty, is_struct: &dyn Fn(&str) ->
     Holds::Resource
 }
 
+/// What one layer that is not a wrapper is.
+fn layer_content(
+    shapes: &StateShapes,
+    ty: &Ty,
+    p: &crate::syntax::types::TyPath,
+    is_struct: &dyn Fn(&str) -> bool,
+) -> Holds {
+    if matches(&shapes.caches, ty) {
+        return Holds::Cache;
+    }
+    if matches(&shapes.collections, ty) {
+        let holds_senders = p
+            .args
+            .iter()
+            .any(|a| matches(&shapes.senders, peel(shapes, a)));
+        if holds_senders {
+            return Holds::Senders;
+        }
+        // A registry of code or of live resources (handlers, plugins, tasks, connections):
+        // wiring of this process, not data.
+        let values = p.args.last().map(|a| peel(shapes, a));
+        if values.is_some_and(|v| matches!(v, Ty::Dyn(_) | Ty::Fn) || is_resource(shapes, v)) {
+            return Holds::Resource;
+        }
+        return Holds::Collection;
+    }
+    if matches(&shapes.senders, ty) {
+        return Holds::Senders;
+    }
+    if matches(&shapes.scalars, ty) {
+        return Holds::Scalar;
+    }
+    if p.local && is_struct(&p.name) {
+        return Holds::Struct(p.name.clone());
+    }
+    // A value is data when it is the crate's own type or plain data (text, paths, JSON);
+    // another crate's opaque type (a channel, a backend) is a resource.
+    if p.local || matches(&shapes.values, ty) {
+        Holds::Value
+    } else {
+        Holds::Resource
+    }
+}
+
 /// Is the type (behind `Arc`/`Box`/`Option`..) a cell filled once (`OnceCell`, `OnceLock`)?
 pub(super) fn is_set_once(ty: &Ty) -> bool {
     let mut cur = ty;
     for _ in 0..8 {
         match cur {
             Ty::Ref(inner) => cur = inner,
-            Ty::Path(p) if matches!(p.name.as_str(), "OnceCell" | "OnceLock" | "SetOnce") => return true,
+            Ty::Path(p) if matches!(p.name.as_str(), "OnceCell" | "OnceLock" | "SetOnce") => {
+                return true;
+            }
             Ty::Path(p) if matches!(p.name.as_str(), "Arc" | "Rc" | "Box" | "Option") => {
                 match p.args.first() {
                     Some(a) => cur = a,
@@ -212,16 +230,10 @@ fn peel<'t>(shapes: &StateShapes, ty: &'t Ty) -> &'t Ty {
 
 /// The collection at the heart of a type (behind wrappers), if it is one.
 fn collection_of<'t>(shapes: &StateShapes, ty: &'t Ty) -> Option<&'t crate::syntax::types::TyPath> {
-    let mut cur = ty;
-    for _ in 0..16 {
-        match cur {
-            Ty::Ref(inner) => cur = inner,
-            Ty::Path(p) if matches(&shapes.collections, cur) => return Some(p),
-            Ty::Path(p) if is_wrapper(shapes, cur) => cur = &p.args[0],
-            _ => return None,
-        }
+    match peel(shapes, ty) {
+        t @ Ty::Path(p) if matches(&shapes.collections, t) => Some(p),
+        _ => None,
     }
-    None
 }
 
 /// The names of the types a collection holds, keys first, looking into nested collections

@@ -32,6 +32,8 @@ pub(super) enum LetRef {
     /// A `let` not recorded yet: where it is, for when something refers to it.
     Pending {
         range: Range<usize>,
+        /// `let pattern`, shown when the statement spans lines.
+        narrow: Range<usize>,
         scope: u32,
         loop_depth: u16,
         long_loop_depth: u16,
@@ -61,6 +63,7 @@ impl Walker<'_> {
     pub(super) fn state_bind_let(&mut self, l: &syn::Local, name: &str, ty: Option<&Ty>) {
         let alias = l.init.as_ref().and_then(|i| self.alias_of(&i.expr));
         let range = byte_range(l.let_token.span).start..byte_range(l.semi_token.span).end;
+        let narrow = range.start..byte_range(l.pat.span()).end;
         // A value made to be shared (`let db = Arc::new(Mutex::new(HashMap::new()))`): if this
         // is start-up code, what its clones change elsewhere is state.
         let shared = alias.is_none()
@@ -72,6 +75,7 @@ impl Walker<'_> {
                 alias,
                 decl: LetRef::Pending {
                     range,
+                    narrow,
                     scope: self.current_scope(),
                     loop_depth: self.loop_depth,
                     long_loop_depth: self.long_loop_depth,
@@ -125,7 +129,8 @@ impl Walker<'_> {
         let mut place = self.place_of(e)?;
         // `let items = self.items.clone();` copies data unless the field shares its value
         // (an `Arc`): the crate phase decides by the field's type.
-        if matches!(strip(e), Expr::MethodCall(m) if m.method == "clone") && !place.fields.is_empty()
+        if matches!(strip(e), Expr::MethodCall(m) if m.method == "clone")
+            && !place.fields.is_empty()
         {
             place.cloned = true;
         }
@@ -236,11 +241,12 @@ impl Walker<'_> {
             LetRef::Param => None,
             LetRef::Pending {
                 range,
+                narrow,
                 scope,
                 loop_depth,
                 long_loop_depth,
             } => {
-                let site = self.decl_site(range);
+                let site = self.decl_site(range, Some(narrow));
                 let i = self.facts.state.lets.len() as u32;
                 self.facts.state.lets.push(LetDecl {
                     name: name.into(),
@@ -257,8 +263,9 @@ impl Walker<'_> {
         }
     }
 
-    fn decl_site(&self, range: Range<usize>) -> DeclSite {
-        let loc = self.location(range.clone(), Some(range.start..range.start + 1));
+    /// Where a declaration is; `narrow` is shown instead when the whole spans lines.
+    fn decl_site(&self, range: Range<usize>, narrow: Option<Range<usize>>) -> DeclSite {
+        let loc = self.location(range, narrow);
         DeclSite {
             loc,
             snippet: self.src.line_text(loc.line).trim().into(),
@@ -289,9 +296,9 @@ impl Walker<'_> {
                     .unwrap_or(u16::MAX);
                 decl.loop_depth == 0 && self.long_loop_depth > long_at_decl
             }
-            // A parameter taken by value is the fn's own value (a builder step).
-            Root::Typed(ty) => !matches!(ty, Ty::Path(p) if p.local),
-            Root::SelfOf(_) | Root::Static(_) => true,
+            // A parameter of the crate's own type may be a handle to shared state passed by
+            // value (`state: AppState` cloned per connection): the crate phase decides.
+            Root::Typed(_) | Root::SelfOf(_) | Root::Static(_) => true,
         }
     }
 
@@ -377,7 +384,8 @@ impl Walker<'_> {
             _ => None,
         };
         let value = local.and_then(|n| self.record_let(&n));
-        let site = self.decl_site(range);
+        let narrow = range.start..range.start + 1;
+        let site = self.decl_site(range, Some(narrow));
         self.facts.state.registrations.push(Registration {
             via: via.into(),
             ty,
@@ -391,7 +399,7 @@ impl Walker<'_> {
     pub(super) fn note_extracted(&mut self, ty: &Ty, range: Range<usize>) {
         let Ty::Path(p) = ty else { return };
         let Some(inner) = p.args.first() else { return };
-        let site = self.decl_site(range);
+        let site = self.decl_site(range, None);
         self.facts.state.extracted.push(Extracted {
             ty: inner.clone(),
             extractor: p.full.clone().into(),
@@ -417,7 +425,10 @@ impl Walker<'_> {
 
     /// What a spawn call hands its task: values of crate types it runs
     /// (`tokio::spawn(router.run())`, `thread::spawn(move || broker.start())`).
-    pub(super) fn note_spawned(&mut self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) {
+    pub(super) fn note_spawned(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) {
         let mut owners = Vec::new();
         for a in args {
             self.task_owners(a, &mut owners, 0);
@@ -476,8 +487,14 @@ impl Walker<'_> {
         }
     }
 
-    pub(super) fn record_static(&mut self, name: &str, ty: &Ty, mutable: bool, range: Range<usize>) {
-        let site = self.decl_site(range);
+    pub(super) fn record_static(
+        &mut self,
+        name: &str,
+        ty: &Ty,
+        mutable: bool,
+        range: Range<usize>,
+    ) {
+        let site = self.decl_site(range, None);
         let path = format!("{}::{name}", self.resolver.module_path());
         let thread_local = matches!(ty, Ty::Path(p) if p.full == "std::thread::LocalKey");
         self.facts.state.statics.push(StaticDecl {
@@ -492,7 +509,7 @@ impl Walker<'_> {
     }
 
     pub(super) fn record_field(&mut self, owner: &str, name: &str, ty: &Ty, range: Range<usize>) {
-        let site = self.decl_site(range);
+        let site = self.decl_site(range, None);
         self.facts.state.fields.push(FieldDecl {
             owner: owner.into(),
             name: name.into(),
@@ -508,7 +525,12 @@ fn is_handle_clone(c: &syn::ExprCall) -> bool {
     let Expr::Path(p) = strip(&c.func) else {
         return false;
     };
-    let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segs: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     c.args.len() == 1
         && segs.last().is_some_and(|l| l == "clone")
         && segs.len() >= 2
@@ -558,6 +580,13 @@ fn names_crate_type(ty: &Ty) -> bool {
 pub(super) fn self_kind(sig: &syn::Signature) -> SelfKind {
     match sig.receiver() {
         None => SelfKind::None,
+        // `self: Arc<Self>`, `self: Pin<&mut Self>`: a shared or pinned handle, not a value
+        // the fn consumes.
+        Some(r) if r.colon_token.is_some() => match &*r.ty {
+            syn::Type::Reference(rf) if rf.mutability.is_some() => SelfKind::RefMut,
+            syn::Type::Path(tp) if tp.path.is_ident("Self") => SelfKind::Value,
+            _ => SelfKind::Ref,
+        },
         Some(r) if r.reference.is_none() => SelfKind::Value,
         Some(r) if r.mutability.is_some() => SelfKind::RefMut,
         Some(_) => SelfKind::Ref,
@@ -598,14 +627,24 @@ impl Walker<'_> {
     /// (`Arc<Mutex<RateLimiter>>`): `Arc`/`Rc` around a lock around a crate type.
     pub(super) fn note_shared_types(&mut self, ty: &Ty) {
         let mut found: Vec<String> = Vec::new();
+        // `Rc` cannot leave its thread: what it shares is one request's or one task's.
         ty.any_path(&mut |p| {
-            if matches!(p.name.as_str(), "Arc" | "Rc")
-                && let Some(Ty::Path(lock)) = p.args.first()
-                && matches!(lock.name.as_str(), "Mutex" | "RwLock" | "RefCell")
-                && let Some(Ty::Path(inner)) = lock.args.first()
-                && inner.local
+            if p.name == "Arc"
+                && let Some(Ty::Path(first)) = p.args.first()
             {
-                found.push(inner.name.clone());
+                // `Arc<Mutex<T>>`, or `Arc<T>` (the crate phase checks that `T` has fields
+                // that change behind a shared reference).
+                let inner = match first.args.first() {
+                    Some(Ty::Path(inner))
+                        if matches!(first.name.as_str(), "Mutex" | "RwLock" | "RefCell") =>
+                    {
+                        inner
+                    }
+                    _ => first,
+                };
+                if inner.local {
+                    found.push(inner.name.clone());
+                }
             }
             false
         });
