@@ -97,6 +97,8 @@ pub struct ScopeFact {
     pub static_init: bool,
     /// For fns: it returns `Self` or its impl's type (it builds a value of the type).
     pub constructs: bool,
+    /// For fns: it takes `&mut self`.
+    pub self_mut: bool,
 }
 
 /// Where reachability for `calls`/`unless-calls` starts: the node's own scope, or for a call

@@ -118,6 +118,9 @@ pub struct Place {
     /// Reached through a `.clone()` of a field (`let data = self.data.clone();`): the same
     /// state only when the field shares its value (`Arc`, a cache handle), else a copy.
     pub cloned: bool,
+    /// Reached through a lock, a guard or a mutable borrow (`self.tree.lock()`): a method of
+    /// the crate taking `&mut self` called on it changes what the lock guards.
+    pub guarded: bool,
 }
 
 /// How the fn a mutation is in receives `self`.
@@ -149,6 +152,9 @@ pub struct Mutation {
     /// The fn is a method of a trait impl (`impl SessionStore for MemoryStore`): what callers
     /// of the interface, framework or crate, run.
     pub in_trait_impl: bool,
+    /// A call of a method by this name (`tree.add_child(..)` on a guard): a mutation only if
+    /// the crate defines such a method taking `&mut self` (decided by the crate phase).
+    pub via_method: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -305,4 +311,22 @@ pub fn is_removing(op: &str) -> bool {
 
 pub fn is_guard(method: &str) -> bool {
     GUARD_METHODS.contains(&method)
+}
+
+/// Guards that hand out mutable access (`lock`, `write`, `borrow_mut`).
+pub fn is_mutable_guard(method: &str) -> bool {
+    matches!(
+        method,
+        "lock"
+            | "write"
+            | "try_lock"
+            | "try_write"
+            | "lock_owned"
+            | "write_owned"
+            | "blocking_lock"
+            | "blocking_write"
+            | "borrow_mut"
+            | "as_mut"
+            | "deref_mut"
+    )
 }

@@ -1457,6 +1457,7 @@ impl<'a> Walker<'a> {
         }
         let scope = self.push_scope(ctx, Some(&key));
         self.facts.scopes[scope as usize].constructs = constructs;
+        self.facts.scopes[scope as usize].self_mut = self.fn_self == SelfKind::RefMut;
         self.facts.scopes[scope as usize].is_method = sig.receiver().is_some();
         self.facts.scopes[scope as usize].handles = handles.as_deref().map(Into::into);
         self.facts.scopes[scope as usize].line =

@@ -25,16 +25,30 @@ pub(super) fn judge(input: &Input, model: &Model) -> Vec<Judged> {
     let rules = input.rules;
     let mut out = Vec::new();
     let contents = contents(input, model);
-    for (id, h) in model.holders.iter().enumerate() {
-        if h.sites.is_empty() || !lives_long(input, h) {
+    // Holders reached through another (`Inner.sessions` through `AppState.inner`) first: they
+    // say best what the state is, and the finding at their anchor is theirs.
+    let mut order: Vec<usize> = (0..model.holders.len()).collect();
+    order.sort_by_key(|&id| model.holders[id].anchor == id);
+    for id in order {
+        let h = &model.holders[id];
+        if !lives_long(input, h) {
+            continue;
+        }
+        // No site found that changes it: a static, registered value or actor whose type is
+        // made to change (a lock or concurrent map around a collection, a cache) still is
+        // state, changed where the model cannot follow (another crate, a macro, a callback).
+        // Sites found only in start-up code make it configuration.
+        let unseen = h.sites.is_empty();
+        if unseen && !(FALLBACK && made_to_change(input, h, &contents[id])) {
             continue;
         }
         let live: Vec<usize> = (0..h.sites.len())
             .filter(|&i| runs_at_run_time(input, h, i))
             .collect();
-        if !live
-            .iter()
-            .any(|&i| !state::is_removing(&h.sites[i].mutation.op))
+        if !unseen
+            && !live
+                .iter()
+                .any(|&i| !state::is_removing(&h.sites[i].mutation.op))
         {
             continue;
         }
@@ -42,11 +56,16 @@ pub(super) fn judge(input: &Input, model: &Model) -> Vec<Judged> {
             Holds::Resource => continue,
             // A struct's fields are holders of their own; the struct itself counts when it is
             // replaced whole (`*state.config.write() = new_config`).
-            Holds::Struct(_) => {
-                if !live.iter().any(|&i| h.sites[i].mutation.op.as_ref() == "=") {
+            Holds::Struct(name) => {
+                let sites = live.iter().map(|&i| h.sites[i].mutation);
+                if sites.clone().any(|m| m.via_method) {
+                    // Changed by its own `&mut self` methods: it holds what its fields hold.
+                    aggregate(input, model, &name)
+                } else if sites.clone().any(|m| m.op.as_ref() == "=") {
+                    Holds::Value
+                } else {
                     continue;
                 }
-                Holds::Value
             }
             other => other,
         };
@@ -54,7 +73,10 @@ pub(super) fn judge(input: &Input, model: &Model) -> Vec<Judged> {
         // task holds it) is one when it keeps entries; one value behind `&self` (a session's id,
         // a flag) is an object's own, shared by its clones for one request as often as for all.
         if h.kind == HolderKind::Store
-            && !matches!(holds, Holds::Collection | Holds::Cache | Holds::Senders)
+            && !matches!(
+                holds,
+                Holds::Collection | Holds::Cache | Holds::Senders | Holds::Registry
+            )
         {
             continue;
         }
@@ -67,7 +89,7 @@ pub(super) fn judge(input: &Input, model: &Model) -> Vec<Judged> {
             {
                 continue;
             }
-            if let Some(sites) = block_matches(input, h, &holds, &live, block) {
+            if let Some(sites) = block_matches(input, h, &holds, &live, unseen, block) {
                 matched.push(Judged {
                     holder: id,
                     block: b,
@@ -96,11 +118,26 @@ fn contents(input: &Input, model: &Model) -> Vec<Holds> {
                 .any(|(_, f)| matches!(shapes::content(shapes, &f.ty, &|_| false), Holds::Senders))
         })
     };
+    // A registry of the crate's handlers (`HashMap<Name, ToolRoute { call: Arc<dyn Fn> }>`):
+    // code wired at start-up, not data.
+    let holds_code = |name: &str| {
+        model
+            .structs
+            .get(name)
+            .is_some_and(|fields| fields.iter().any(|(_, f)| is_code(&f.ty)))
+    };
     let mut out: Vec<Holds> = model
         .holders
         .iter()
         .map(|h| {
             let c = shapes::content(shapes, &h.ty, &is_struct);
+            if c == Holds::Collection
+                && shapes::entry_types(shapes, &h.ty)
+                    .last()
+                    .is_some_and(|n| holds_code(n))
+            {
+                return Holds::Resource;
+            }
             if c == Holds::Collection
                 && shapes::entry_types(shapes, &h.ty)
                     .iter()
@@ -114,7 +151,7 @@ fn contents(input: &Input, model: &Model) -> Vec<Holds> {
     // Keys of registries, per owner struct: ids of connections.
     let mut registry_keys: Vec<(&str, String)> = Vec::new();
     for (h, c) in model.holders.iter().zip(&out) {
-        if *c == Holds::Senders
+        if matches!(c, Holds::Senders | Holds::Registry)
             && let (Some(owner), Some(key)) = (h.owner, shapes::key_type(shapes, h.written))
             && !crate::syntax::exprs::is_plain_key_type(&key)
         {
@@ -132,10 +169,85 @@ fn contents(input: &Input, model: &Model) -> Vec<Holds> {
             .iter()
             .any(|(o, k)| *o == owner && entries.iter().skip(1).any(|e| e == k))
         {
-            *c = Holds::Senders;
+            *c = Holds::Registry;
         }
     }
     out
+}
+
+/// Whether a holder with no mutation site found is judged by its type alone (measured: it
+/// found one more label on the seen sets and reported caches built with a TTL as warnings; off).
+const FALLBACK: bool = false;
+
+/// A holder whose declaration says it is made to change: a static, registered value or actor
+/// holding a collection behind a lock, a concurrent collection or a cache.
+fn made_to_change(input: &Input, h: &Holder, holds: &Holds) -> bool {
+    if !matches!(
+        h.kind,
+        HolderKind::Static | HolderKind::AppState | HolderKind::Actor
+    ) {
+        return false;
+    }
+    if !matches!(
+        holds,
+        Holds::Collection | Holds::Cache | Holds::Senders | Holds::Registry
+    ) {
+        return false;
+    }
+    if h.kind == HolderKind::Actor || *holds == Holds::Cache {
+        return true;
+    }
+    let cells = &input.rules.shapes.cells;
+    let mut guarded = false;
+    h.ty.any_path(&mut |p| {
+        let ty = crate::syntax::types::Ty::Path(Box::new(p.clone()));
+        guarded |= !p.args.is_empty() && cells.as_ref().is_some_and(|c| c.matches(&ty));
+        guarded |= matches!(
+            p.name.as_str(),
+            "DashMap" | "DashSet" | "SkipMap" | "SkipSet"
+        ) || p.full.starts_with("scc::")
+            || p.full.starts_with("papaya::")
+            || p.full.starts_with("flurry::");
+        guarded
+    });
+    guarded
+}
+
+/// What a struct of the crate holds as a whole: a collection if one of its fields is one.
+fn aggregate(input: &Input, model: &Model, name: &str) -> Holds {
+    let is_struct = |n: &str| model.structs.contains_key(n);
+    let fields = model.structs.get(name).into_iter().flatten();
+    let contents: Vec<Holds> = fields
+        .map(|(_, f)| shapes::content(&input.rules.shapes, &f.ty, &is_struct))
+        .collect();
+    if contents
+        .iter()
+        .any(|c| matches!(c, Holds::Collection | Holds::Cache))
+    {
+        Holds::Collection
+    } else {
+        Holds::Value
+    }
+}
+
+/// Is the type a callable (`Box<dyn Fn..>`, `Arc<dyn Handler>`, a fn pointer)?
+fn is_code(ty: &crate::syntax::types::Ty) -> bool {
+    use crate::syntax::types::Ty;
+    let mut cur = ty;
+    for _ in 0..6 {
+        match cur {
+            Ty::Fn | Ty::Dyn(_) => return true,
+            Ty::Ref(inner) => cur = inner,
+            Ty::Path(p) if matches!(p.name.as_str(), "Box" | "Arc" | "Rc" | "Pin") => {
+                match p.args.first() {
+                    Some(a) => cur = a,
+                    None => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Does the holder outlive a request? A task's own `let` must be in a task or start-up code
@@ -219,6 +331,7 @@ fn block_matches(
     h: &Holder,
     holds: &Holds,
     live: &[usize],
+    unseen: bool,
     block: &Block,
 ) -> Option<Vec<usize>> {
     let rules = input.rules;
@@ -305,8 +418,22 @@ fn block_matches(
             (block.inside == 0 || ctx & block.inside != 0) && ctx & block.not_inside == 0
         })
         .collect();
-    if sites.is_empty() {
+    if sites.is_empty() && !(unseen && block.inside == 0) {
         return None;
+    }
+    // `calls`: every site that changes the holder runs in code that reaches one of these calls
+    // (a refresher writing what it fetched from elsewhere).
+    if !block.requires.is_empty() {
+        let all_reach = sites.iter().all(|&i| {
+            let f = input.index.enclosing_fn(h.sites[i].scope);
+            block
+                .requires
+                .iter()
+                .all(|&p| input.index.reaches(&[f], p as u16, block.hops))
+        });
+        if sites.is_empty() || !all_reach {
+            return None;
+        }
     }
     if let Some(p) = block.unless_used_with {
         let fns: Vec<u32> = sites

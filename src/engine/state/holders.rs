@@ -61,7 +61,19 @@ pub(super) fn find<'f>(input: &Input<'f>) -> Model<'f> {
     registered(input, &mut model, &mut roots);
     actors_and_stores(input, &model, &mut roots);
     tasks_and_start_up(input, &mut model, &mut roots);
-    expand(input, &mut model, roots);
+    // A struct held by a static is reported at the static.
+    let mut anchors: HashMap<&str, usize> = HashMap::new();
+    for (id, h) in model.holders.iter().enumerate() {
+        if let Decl::Static(_) = h.decl {
+            let is_struct = |n: &str| model.structs.contains_key(n);
+            if let Some(name) = shapes::struct_behind(&input.rules.shapes, &h.ty, &is_struct)
+                && let Some((key, _)) = model.structs.get_key_value(name)
+            {
+                anchors.entry(key).or_insert(id);
+            }
+        }
+    }
+    expand(input, &mut model, roots, &anchors);
     for (id, h) in model.holders.iter().enumerate() {
         let written = h.written.rendered(false);
         let expanded = h.ty.rendered(false);
@@ -106,6 +118,7 @@ fn statics<'f>(
                 sites: Vec::new(),
                 decl_scope: scope_of(input, fi, s.scope),
                 inherited: false,
+                anchor: id,
             });
             model.by_static.insert(&s.path, id);
             model.static_by_name.entry(&s.name).or_default().push(id);
@@ -172,6 +185,7 @@ fn registered<'f>(
                 sites: Vec::new(),
                 decl_scope: scope_of(input, fi, decl_scope),
                 inherited: false,
+                anchor: id,
             });
             model.values.push((chain, id));
         }
@@ -209,6 +223,7 @@ fn registered<'f>(
                 sites: Vec::new(),
                 decl_scope: scope_of(input, fi, e.scope),
                 inherited: false,
+                anchor: id,
             });
             model.values.push((chain, id));
         }
@@ -335,8 +350,32 @@ fn tasks_and_start_up<'f>(
                 sites: Vec::new(),
                 decl_scope: scope_of(input, fi, l.scope),
                 inherited: false,
+                anchor: id,
             });
             model.values.push((chain, id));
+        }
+        // A task's own value of a crate type (`let mut torrents = TorrentMaps::default();` in
+        // the body of a worker thread).
+        for l in &f.state.lets {
+            let scope = scope_of(input, fi, l.scope);
+            let own = input.index.own_contexts[scope as usize];
+            let ctx = input.index.contexts[scope as usize];
+            if own & rules.task_contexts == 0
+                || ctx & request_time != 0
+                || ctx & rules.excluded_by_default != 0
+                || l.loop_depth > 0
+            {
+                continue;
+            }
+            let Some(ty) = &l.ty else { continue };
+            if let Some(name) = struct_of(input, model, &ty.expand_aliases(input.aliases, 0)) {
+                let via = Via {
+                    file: fi,
+                    loc: l.site.loc,
+                    label: "owned by this task for as long as it runs".to_string(),
+                };
+                roots.push((name, HolderKind::Task, Some(via)));
+            }
         }
         for c in &f.state.constructions {
             let scope = scope_of(input, fi, c.scope);
@@ -487,11 +526,14 @@ fn expand<'f>(
     input: &Input<'f>,
     model: &mut Model<'f>,
     roots: Vec<(&'f str, HolderKind, Option<Via>)>,
+    anchors: &HashMap<&'f str, usize>,
 ) {
     let shapes = &input.rules.shapes;
-    let mut queue: VecDeque<(&'f str, HolderKind, Option<Via>, u8)> =
-        roots.into_iter().map(|(n, k, v)| (n, k, v, 0)).collect();
-    while let Some((name, kind, via, depth)) = queue.pop_front() {
+    let mut queue: VecDeque<(&'f str, HolderKind, Option<Via>, u8, Option<usize>)> = roots
+        .into_iter()
+        .map(|(n, k, v)| (n, k, v, 0, anchors.get(n).copied()))
+        .collect();
+    while let Some((name, kind, via, depth, anchor)) = queue.pop_front() {
         if let Some((_, existing_via)) = model.roots.get_mut(name) {
             if existing_via.is_none() && via.is_some() {
                 *existing_via = via;
@@ -521,12 +563,19 @@ fn expand<'f>(
                 sites: Vec::new(),
                 decl_scope: input.index.offsets[fi] + field.scope,
                 inherited: depth > 0,
+                anchor: anchor.unwrap_or(id),
             });
             model.by_field.insert((&field.owner, &field.name), id);
             if let Some(inner) = inner
                 && depth < 8
             {
-                queue.push_back((inner, kind, via.clone(), depth + 1));
+                queue.push_back((
+                    inner,
+                    kind,
+                    via.clone(),
+                    depth + 1,
+                    Some(anchor.unwrap_or(id)),
+                ));
             }
         }
     }

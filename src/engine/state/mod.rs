@@ -126,6 +126,9 @@ pub(super) struct Holder<'f> {
     /// A field of a struct reached from a root through fields (`Inner` behind `Arc<Mutex<..>>`),
     /// not of the root itself: changed through `&mut self` like any data behind a lock.
     pub inherited: bool,
+    /// The root's own field this holder is reached through (`AppState.inner` for
+    /// `Inner.sessions`), or the holder itself: where the state is declared as held.
+    pub anchor: usize,
 }
 
 /// Everything the stages read.

@@ -9,8 +9,22 @@ use super::shapes;
 use super::{Decl, Holder, HolderKind, Input, Site};
 
 pub(super) fn attach<'f>(input: &Input<'f>, model: &mut Model<'f>) {
+    // Methods of the crate taking `&mut self`, by name: calling one on a guarded value changes it.
+    let mut mutating_methods: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for (_, f) in input.files {
+        for s in &f.scopes {
+            if s.self_mut
+                && let Some(name) = s.fn_name.as_deref()
+            {
+                mutating_methods.insert(name.rsplit("::").next().unwrap_or(name));
+            }
+        }
+    }
     for (fi, (_, f)) in input.files.iter().enumerate() {
         for m in &f.state.mutations {
+            if m.via_method && !mutating_methods.contains(m.op.as_ref()) {
+                continue;
+            }
             let Some(id) = resolve(input, model, fi, m) else {
                 continue;
             };
@@ -116,6 +130,7 @@ fn resolve<'f>(
                     sites: Vec::new(),
                     decl_scope: input.index.offsets[fi] + decl.scope,
                     inherited: false,
+                    anchor: id,
                 });
                 id
             }))

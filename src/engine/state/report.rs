@@ -24,22 +24,26 @@ pub(super) fn findings<'a>(
 ) -> Outcome<'a> {
     let mut out = Outcome::default();
     let mut seen: HashSet<(usize, usize, u32)> = HashSet::new();
-    for j in judged {
+    for j in one_per_anchor(input, model, judged) {
         let h = &model.holders[j.holder];
+        // Reported where the long-lived value is held: the root's own field the state is
+        // reached through (`AppState.inner`, holding `Inner.sessions`).
+        let at = &model.holders[h.anchor];
         let rule = input.rules.blocks[j.block].rule;
-        let loc = h.decl.site().loc;
-        // One finding per rule and declaration (two holders may share one: a registered `let`).
-        if !seen.insert((rule, h.file, loc.start)) {
+        let loc = at.decl.site().loc;
+        // One finding per rule and declaration (two holders may share one: a registered `let`,
+        // the maps of one struct behind one lock).
+        if !seen.insert((rule, at.file, loc.start)) {
             continue;
         }
-        let finding = finding(input, h, &j);
+        let finding = finding(input, h, at, &j);
         let (unit_file, facts) = (&input.files[h.file].0, &input.files[h.file].1);
         if let Some(i) = suppressing(facts, &finding) {
             out.used.insert((*unit_file, i, finding.rule.clone()));
             continue;
         }
         let index = out.findings.len();
-        match h.decl {
+        match at.decl {
             Decl::Static(s) => {
                 out.covered_scopes
                     .insert(input.index.offsets[h.file] + s.scope, index);
@@ -65,18 +69,23 @@ pub(super) fn findings<'a>(
     out
 }
 
-fn finding(input: &Input, h: &Holder, j: &Judged) -> Finding {
+fn finding(input: &Input, h: &Holder, at: &Holder, j: &Judged) -> Finding {
     let rules = input.rules;
     let block = &rules.blocks[j.block];
     let meta = &rules.rules[block.rule];
-    let site = h.decl.site();
-    let file = &input.unit.files[input.files[h.file].0];
+    let site = at.decl.site();
+    let file = &input.unit.files[input.files[at.file].0];
     let first = j.live.first().map(|&i| &h.sites[i]);
     let ctx = first.map_or(0, |s| input.index.contexts[s.scope as usize]);
     let context = primary_context(ctx, rules);
     let ty = h.ty.rendered(false);
+    let display = if std::ptr::eq(h, at) {
+        h.display.clone()
+    } else {
+        format!("{}.{}", at.display, h.name)
+    };
     let vars = Vars {
-        name: Some(&h.display),
+        name: Some(&display),
         ty: Some(&ty),
         path: None,
         context: context.as_deref(),
@@ -92,6 +101,14 @@ fn finding(input: &Input, h: &Holder, j: &Judged) -> Finding {
         .iter()
         .map(|v| related_at(input, v.file, v.loc, v.label.clone()))
         .collect();
+    if !std::ptr::eq(h, at) {
+        related.push(related_at(
+            input,
+            h.file,
+            h.decl.site().loc,
+            format!("the state itself: `{}`", h.display),
+        ));
+    }
     for &i in j.live.iter().take(MAX_SITES) {
         let s = &h.sites[i];
         related.push(related_at(
@@ -104,7 +121,7 @@ fn finding(input: &Input, h: &Holder, j: &Judged) -> Finding {
     related.dedup_by(|a, b| a.file == b.file && a.line == b.line);
     let evidence = Evidence {
         block: block_label(input, j.block),
-        holder: Some(format!("{} {}", h.kind.as_str(), h.display)),
+        holder: Some(format!("{} {display}", h.kind.as_str())),
         holds: Some(j.holds.as_str().to_string()),
         mutation: first.map(|s| {
             let f = &input.unit.files[input.files[s.file].0];
@@ -182,4 +199,33 @@ fn block_label(input: &Input, block: usize) -> String {
         .filter(|b| b.rule == rule)
         .count();
     format!("{}[{n}]", rules.rules[rule].id)
+}
+
+/// One piece of state, one finding: of the holders reported at one anchor (a static and the
+/// maps of the struct it holds), those reached through it say what it is, and of their rules
+/// the most specific wins (a token map makes the struct a session store, not a cache).
+fn one_per_anchor(input: &Input, model: &Model, judged: Vec<Judged>) -> Vec<Judged> {
+    let rules = input.rules;
+    let anchor_of = |j: &Judged| model.holders[j.holder].anchor;
+    let deep: HashSet<usize> = judged
+        .iter()
+        .filter(|j| anchor_of(j) != j.holder)
+        .map(anchor_of)
+        .collect();
+    let kept: Vec<Judged> = judged
+        .into_iter()
+        .filter(|j| anchor_of(j) != j.holder || !deep.contains(&j.holder))
+        .collect();
+    let mut superseded: HashSet<(usize, String)> = HashSet::new();
+    for j in &kept {
+        for id in &rules.rules[rules.blocks[j.block].rule].supersedes {
+            superseded.insert((anchor_of(j), id.clone()));
+        }
+    }
+    kept.into_iter()
+        .filter(|j| {
+            let id = &rules.rules[rules.blocks[j.block].rule].id;
+            !superseded.contains(&(anchor_of(j), id.clone()))
+        })
+        .collect()
 }

@@ -11,6 +11,10 @@ pub(super) enum Holds {
     Cache,
     /// Senders, recipients, sockets (or collections of them): a fan-out registry.
     Senders,
+    /// A collection whose entries reach connections or tasks (a struct holding a sender, ids
+    /// of a registry's connections): fan-out where the crate serves websockets, else data
+    /// kept per entry (a session registry).
+    Registry,
     /// A lock or cell around one value that is not a number or flag.
     Value,
     /// A number, flag or point in time (atomics, `Mutex<u64>`).
@@ -24,18 +28,24 @@ pub(super) enum Holds {
 impl Holds {
     /// The name `holds = [..]` uses, for those a block can ask for.
     pub(super) fn bit(&self) -> Option<u16> {
+        let bit = |name: &str| {
+            crate::rules::compile::HOLDS
+                .iter()
+                .position(|h| *h == name)
+                .map(|i| 1u16 << i)
+        };
+        if *self == Holds::Registry {
+            return Some(bit("senders")? | bit("collection")?);
+        }
         let name = match self {
             Holds::Collection => "collection",
             Holds::Cache => "cache",
             Holds::Senders => "senders",
             Holds::Value => "value",
             Holds::Scalar => "scalar",
-            Holds::Resource | Holds::Struct(_) => return None,
+            Holds::Resource | Holds::Struct(_) | Holds::Registry => return None,
         };
-        crate::rules::compile::HOLDS
-            .iter()
-            .position(|h| *h == name)
-            .map(|i| 1 << i)
+        bit(name)
     }
 
     pub(super) fn as_str(&self) -> &str {
@@ -43,6 +53,7 @@ impl Holds {
             Holds::Collection => "collection",
             Holds::Cache => "cache",
             Holds::Senders => "senders",
+            Holds::Registry => "registry",
             Holds::Value => "value",
             Holds::Scalar => "scalar",
             Holds::Resource => "resource",

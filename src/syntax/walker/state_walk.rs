@@ -68,6 +68,9 @@ impl Walker<'_> {
         // is start-up code, what its clones change elsewhere is state.
         let shared = alias.is_none()
             && matches!(ty, Some(Ty::Path(p)) if matches!(p.name.as_str(), "Arc" | "Rc") && !p.args.is_empty());
+        // A value of the crate's own type (`let mut torrents = TorrentMaps::default();`): if
+        // this is a task's body, the task owns it.
+        let crate_type = alias.is_none() && matches!(ty, Some(Ty::Path(p)) if p.local);
         self.state_locals.insert(
             name.to_string(),
             LocalVal {
@@ -82,7 +85,7 @@ impl Walker<'_> {
                 },
             },
         );
-        if shared {
+        if shared || crate_type {
             self.record_let(name);
         }
     }
@@ -142,6 +145,7 @@ impl Walker<'_> {
     pub(super) fn place_of(&mut self, e: &Expr) -> Option<Place> {
         let mut fields: Vec<Box<str>> = Vec::new();
         let mut cloned = false;
+        let mut guarded = false;
         let mut cur = e;
         for _ in 0..MAX_PLACE_STEPS {
             match cur {
@@ -156,6 +160,7 @@ impl Walker<'_> {
                     let name = m.method.to_string();
                     if state::is_guard(&name) || name == "clone" {
                         cloned |= name == "clone" && !fields.is_empty();
+                        guarded |= state::is_mutable_guard(&name);
                         cur = &m.receiver;
                     } else {
                         return None;
@@ -174,6 +179,7 @@ impl Walker<'_> {
                     fields.reverse();
                     let mut place = self.rooted(p, fields)?;
                     place.cloned |= cloned;
+                    place.guarded |= guarded;
                     return Some(place);
                 }
                 _ => return None,
@@ -191,6 +197,7 @@ impl Walker<'_> {
                     root: Root::SelfOf(self.enclosing_impl_type()?.into()),
                     fields,
                     cloned: false,
+                    guarded: false,
                 });
             }
             if let Some(local) = self.state_locals.get(&name).cloned() {
@@ -203,6 +210,7 @@ impl Walker<'_> {
                         root: Root::Typed(local.ty?),
                         fields,
                         cloned: false,
+                        guarded: false,
                     }),
                     _ => {
                         let index = self.record_let(&name)?;
@@ -210,6 +218,7 @@ impl Walker<'_> {
                             root: Root::Let(index),
                             fields,
                             cloned: false,
+                            guarded: false,
                         })
                     }
                 };
@@ -230,6 +239,7 @@ impl Walker<'_> {
             root: Root::Static(resolved.path.into()),
             fields,
             cloned: false,
+            guarded: false,
         })
     }
 
@@ -303,6 +313,17 @@ impl Walker<'_> {
     }
 
     fn note_mutation(&mut self, place: Place, op: &str, key: Option<String>, range: Range<usize>) {
+        self.note_mutation_as(place, op, key, range, false);
+    }
+
+    fn note_mutation_as(
+        &mut self,
+        place: Place,
+        op: &str,
+        key: Option<String>,
+        range: Range<usize>,
+        via_method: bool,
+    ) {
         if !self.keeps_mutation(&place) {
             return;
         }
@@ -317,12 +338,24 @@ impl Walker<'_> {
             self_kind: self.fn_self,
             in_constructor: self.fn_constructs,
             in_trait_impl: self.fn_in_trait_impl,
+            via_method,
         });
     }
 
     /// `recv.insert(k, v)`, `COUNTER.fetch_add(1, ..)`, `self.peers.lock().await.remove(&id)`.
     pub(super) fn note_method_mutation(&mut self, m: &ExprMethodCall, name: &str) {
         if !state::is_mutating(name) {
+            // A method of the crate's own on a guarded value (`self.tree.lock().add_child(..)`)
+            // may change it: the crate phase keeps it if such a method takes `&mut self`.
+            if !state::is_guard(name)
+                && name != "clone"
+                && let Some(place) = self.place_of(&m.receiver)
+                && place.guarded
+            {
+                let range =
+                    byte_range(m.method.span()).start..byte_range(m.paren_token.span.close()).end;
+                self.note_mutation_as(place, name, None, range, true);
+            }
             return;
         }
         let Some(place) = self.place_of(&m.receiver) else {
