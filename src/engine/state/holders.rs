@@ -520,6 +520,10 @@ fn glob_set(items: Option<&Vec<String>>) -> Option<globset::GlobSet> {
     b.build().ok()
 }
 
+/// A struct to make holders of: name, why it is long-lived, how far from a root, and the
+/// holder it is reported at.
+type Pending<'f> = (&'f str, HolderKind, Option<Via>, u8, Option<usize>);
+
 /// Makes every field of every root struct a holder, following fields whose types hold another
 /// struct of the crate (behind `Arc`, locks, `Option`..).
 fn expand<'f>(
@@ -529,7 +533,7 @@ fn expand<'f>(
     anchors: &HashMap<&'f str, usize>,
 ) {
     let shapes = &input.rules.shapes;
-    let mut queue: VecDeque<(&'f str, HolderKind, Option<Via>, u8, Option<usize>)> = roots
+    let mut queue: VecDeque<Pending<'f>> = roots
         .into_iter()
         .map(|(n, k, v)| (n, k, v, 0, anchors.get(n).copied()))
         .collect();
