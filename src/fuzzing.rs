@@ -234,7 +234,12 @@ pub fn render_all(outcome: &Outcome, rules: &RuleSet) {
         human::render(
             outcome,
             rules,
-            &human::HumanOptions { color, width: 100 },
+            &human::HumanOptions {
+                color,
+                width: 100,
+                wrap_summary: true,
+                quiet: false,
+            },
             &mut out,
         );
     }

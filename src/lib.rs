@@ -16,6 +16,8 @@ pub mod fault;
 pub mod fuzzing;
 pub mod report;
 pub mod rules;
+pub mod settings;
 pub mod source;
 pub mod syntax;
+pub mod terminal;
 pub mod workspace;

@@ -49,7 +49,7 @@ fn demo_service_fails_with_findings_in_every_format() {
     assert!(
         human
             .stdout
-            .contains("6 findings (4 errors, 1 warning, 1 info) in 7 files"),
+            .contains("6 findings (4 errors, 1 warning, 1 info) in 4 files; 7 files linted\n"),
         "{}",
         human.stdout
     );
