@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod docs;
 pub mod engine;
 pub mod fault;
 #[doc(hidden)]

@@ -487,9 +487,7 @@ pub(super) fn report_suppressions(
         }
         for r in &s.rules {
             if rules.rule(r).is_none() {
-                problems.push(format!(
-                    "`{r}` is not a statelint rule (`statelint rules` lists them)"
-                ));
+                problems.push(crate::config::unknown_rule_message(r, rules));
             } else if !rules.disabled.contains(r) && !used.contains(&(file_idx, i, r.clone())) {
                 let scope = if s.file_wide { "in this file" } else { "here" };
                 problems.push(format!("`allow({r})` suppresses nothing {scope}"));

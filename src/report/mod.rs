@@ -191,7 +191,8 @@ impl Coverage {
         c
     }
 
-    /// Rules that ran on at least one crate (`unused-suppression` and the like included).
+    /// Rules that ran on at least one crate (statelint's own, `unused-suppression` and
+    /// `stale-baseline`, are not counted: they look for no state).
     pub fn rules_run(&self) -> usize {
         self.ran_in.values().filter(|&&n| n > 0).count()
     }
@@ -310,7 +311,7 @@ impl Outcome {
             .filter(|f| f.checklist == Some(item))
             .collect();
         let known = self.baselined_failing.get(&item).copied().unwrap_or(0);
-        let coverage = if self.files == 0 {
+        let coverage = if self.files_linted() == 0 {
             // Nothing was linted, so nothing was checked.
             ItemCoverage {
                 nowhere: self

@@ -58,6 +58,9 @@ struct Rule {
     name: String,
     short_description: Text,
     full_description: Text,
+    /// The rule's page (built-in rules only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
     help: Help,
     default_configuration: Configuration,
     properties: Properties,
@@ -177,7 +180,7 @@ pub fn render(outcome: &Outcome, rules: &RuleSet) -> String {
                 driver: Driver {
                     name: "statelint",
                     version: env!("CARGO_PKG_VERSION"),
-                    information_uri: "https://github.com/statelint/statelint",
+                    information_uri: crate::docs::REPOSITORY,
                     rules: rules.rules.iter().map(rule).collect(),
                 },
             },
@@ -223,6 +226,7 @@ fn rule(meta: &RuleMeta) -> Rule {
                 DESCRIPTION_LIMIT,
             ),
         },
+        help_uri: crate::docs::has_page(meta).then(|| crate::docs::rule_url(&meta.id)),
         help: Help {
             text: meta.help.clone(),
             markdown: help_markdown(meta),
@@ -441,7 +445,7 @@ fn pascal_case(id: &str) -> String {
 }
 
 /// What `statelint explain` prints, as markdown: GitHub shows it beside each alert.
-fn help_markdown(meta: &RuleMeta) -> String {
+pub(crate) fn help_markdown(meta: &RuleMeta) -> String {
     let mut md = String::new();
     if let Some(text) = meta.explain.as_deref().filter(|t| !t.trim().is_empty()) {
         md.push_str(&explain_markdown(text));
