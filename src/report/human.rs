@@ -465,3 +465,93 @@ fn upper_first(s: &str) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Related;
+
+    #[test]
+    fn related_places_are_labels_here_and_notes_with_their_code_elsewhere() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.rs");
+        let login = dir.path().join("login.rs");
+        let state_text =
+            "use x::*;\nstatic SESSIONS: Lazy<Mutex<Map>> = Lazy::new(Default::default);\n";
+        std::fs::write(&state, state_text).unwrap();
+        std::fs::write(
+            &login,
+            "fn login() {\n    let id = new_id();\n    SESSIONS.lock().insert(id, user);\n}\n",
+        )
+        .unwrap();
+        let mut f = crate::report::sarif::tests::finding_with_related();
+        f.file = state.display().to_string();
+        f.path = state.clone();
+        f.byte_start = state_text.find("SESSIONS").unwrap() as u32;
+        f.byte_end = f.byte_start + "SESSIONS".len() as u32;
+        f.related = vec![
+            Related {
+                file: f.file.clone(),
+                line: 2,
+                column: 37,
+                end_line: 2,
+                end_column: 64,
+                label: "built here".to_string(),
+            },
+            Related {
+                file: login.display().to_string(),
+                line: 3,
+                column: 5,
+                end_line: 3,
+                end_column: 38,
+                label: "inserted into from handler `login`".to_string(),
+            },
+        ];
+        let outcome = Outcome {
+            findings: vec![f],
+            files: 2,
+            ..Outcome::default()
+        };
+        let rules = crate::rules::compile::compile(
+            &crate::rules::builtin_sources(),
+            &crate::rules::compile::CompileOptions {
+                extra_lists: Default::default(),
+            },
+        )
+        .unwrap();
+        let mut out = String::new();
+        let opts = HumanOptions {
+            color: false,
+            width: 100,
+            wrap_summary: false,
+            quiet: true,
+        };
+        render(&outcome, &rules, &opts, &mut out);
+        let out = out.replace(&dir.path().display().to_string(), "DIR");
+        assert_eq!(
+            out,
+            "\
+statelint(in-memory-session)
+
+  × session state `SESSIONS` lives in this process
+   ╭─[DIR/state.rs:2:8]
+ 1 │ use x::*;
+ 2 │ static SESSIONS: Lazy<Mutex<Map>> = Lazy::new(Default::default);
+   ·        ────────                     ─────────────┬─────────────
+   ·            │                                     ╰── built here
+   ╰────
+  help: Keep sessions in Redis
+
+Advice: 
+  ☞ inserted into from handler `login`
+   ╭─[DIR/login.rs:3:5]
+ 2 │     let id = new_id();
+ 3 │     SESSIONS.lock().insert(id, user);
+   ·     ─────────────────────────────────
+ 4 │ }
+   ╰────
+
+"
+        );
+    }
+}
