@@ -344,7 +344,7 @@ fn workspace_with_member_config() -> tempfile::TempDir {
     write("Cargo.toml", "[workspace]\nmembers = [\"api\", \"web\"]\n");
     write(
         "statelint.toml",
-        "ignore = [\"in-process-cache\"]\n[severity]\nlocal-file-write = \"error\"\n",
+        "ignore = [\"in-process-cache\"]\n[severity]\nlocal-file-write = \"error\"\nin-process-cache = \"info\"\n",
     );
     write(
         "api/statelint.toml",
@@ -370,12 +370,13 @@ fn each_crate_gets_its_nearest_config_merged_over_the_workspaces() {
     let dir = workspace_with_member_config();
     let p = dir.path();
     let run = statelint(&["check", ".", "--format", "short"], p);
-    // api: its own `ignore` replaces the workspace's (the cache is reported, the write not);
-    // web: the workspace's config (the write, at the workspace's severity; no cache).
+    // api: its own `ignore` replaces the workspace's (the cache is reported, the write not),
+    // at the severity the workspace's `[severity]` gives it; web: the workspace's config (the
+    // write, at the workspace's severity; no cache).
     assert_eq!(
         short_lines(&run),
         [
-            "api/src/lib.rs:5:5: warning[in-process-cache] `CACHE` is mutable state kept in this process",
+            "api/src/lib.rs:5:5: info[in-process-cache] `CACHE` is mutable state kept in this process",
             "web/src/lib.rs:8:5: error[local-file-write] `std::fs::write` writes to this replica's local disk",
         ]
     );
@@ -385,7 +386,7 @@ fn each_crate_gets_its_nearest_config_merged_over_the_workspaces() {
         let again = statelint(&["check", args[0], args[1], "--format", "short"], p);
         assert_eq!(again.stdout, run.stdout, "{args:?}");
     }
-    // api alone: only a warning, and api's `fail-on = "error"` lets it pass.
+    // api alone: only advice, and api's `fail-on = "error"` lets it pass.
     let api = statelint(&["check", "api", "--format", "short"], p);
     assert_eq!(short_lines(&api).len(), 1, "{}", api.stdout);
     assert_eq!(api.code, 0, "{}", api.stdout);
@@ -404,7 +405,7 @@ fn show_settings_prints_the_merged_config_of_a_path() {
     assert_eq!(
         run.stdout,
         format!(
-            "# Settings for `api` (checked as the crate in `api`)\n{from}rules = []\n# select: every rule\nignore = [\"local-file-write\"]\nexclude = []\nfail-on = \"error\"\n\n[severity]\nlocal-file-write = \"error\"\n\n[per-path]\n\n[lists]\n\n# Rules that run, at their severity:\n#   in-memory-session (error)\n#   embedded-local-database (error)\n#   in-process-cache (warning)\n#   non-idempotent-job (warning)\n#   unlocked-schedule (error)\n#   unused-suppression (warning)\n#   stale-baseline (warning)\n#   local-websocket-fanout (error)\n# Rules that do not run: local-file-write\n"
+            "# Settings for `api` (checked as the crate in `api`)\n{from}rules = []\n# select: every rule\nignore = [\"local-file-write\"]\nexclude = []\nfail-on = \"error\"\n\n[severity]\nin-process-cache = \"info\"\nlocal-file-write = \"error\"\n\n[per-path]\n\n[lists]\n\n# Rules that run, at their severity:\n#   in-memory-session (error)\n#   embedded-local-database (error)\n#   in-process-cache (info)\n#   non-idempotent-job (warning)\n#   unlocked-schedule (error)\n#   unused-suppression (warning)\n#   stale-baseline (warning)\n#   local-websocket-fanout (error)\n# Rules that do not run: local-file-write\n"
         )
     );
     let web = statelint(&["check", "--show-settings", "web/src/lib.rs"], dir.path());
@@ -607,7 +608,13 @@ fn rewriting_a_baseline_keeps_its_order_and_what_the_run_did_not_check() {
             ("src/store.rs".to_string(), "in-process-cache".to_string()),
         ]
     );
-    // A new finding is placed by file; the others keep their places.
+    // Someone ordered the file by hand: a rewrite keeps that order, and places a new finding
+    // before the first entry that sorts after it.
+    let path = p.join("statelint-baseline.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    v["findings"].as_array_mut().unwrap().reverse();
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
     std::fs::write(
         p.join("src/a_jobs.rs"),
         "pub fn dump() {\n    std::fs::write(\"dump.bin\", \"x\").unwrap();\n}\n",
@@ -632,8 +639,8 @@ fn rewriting_a_baseline_keeps_its_order_and_what_the_run_did_not_check() {
         entries(p),
         [
             ("src/a_jobs.rs".to_string(), "local-file-write".to_string()),
-            ("src/main.rs".to_string(), "local-file-write".to_string()),
             ("src/store.rs".to_string(), "in-process-cache".to_string()),
+            ("src/main.rs".to_string(), "local-file-write".to_string()),
         ]
     );
     assert!(
@@ -687,7 +694,7 @@ fn cargo_statelint_alone_checks_and_takes_cargos_package_flags() {
     assert_eq!(
         short_lines(&manifest),
         [
-            "api/src/lib.rs:5:5: warning[in-process-cache] `CACHE` is mutable state kept in this process"
+            "api/src/lib.rs:5:5: info[in-process-cache] `CACHE` is mutable state kept in this process"
         ]
     );
 }

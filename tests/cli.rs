@@ -778,7 +778,7 @@ fn an_unbalanced_delimiter_is_reported_where_it_opens() {
     assert_eq!(
         run.stderr,
         "\
-src/brace.rs:2:13: error[parse] cannot parse: this `{` is never closed: the file ends first
+src/brace.rs:2:13: error[parse] cannot parse: this `{` is never closed: the file ends first (nor is the `{` at 1:8 around it)
 src/extra.rs:2:8: error[parse] cannot parse: this `)` closes nothing
 src/paren.rs:2:13: error[parse] cannot parse: this `(` is never closed: the `}` at 3:1 closes it instead
 "

@@ -141,6 +141,13 @@ fn sarif_for_demo_service_is_valid_and_matches_the_json_report() {
                 .contains(&r["defaultConfiguration"]["level"].as_str().unwrap())
         );
         assert_eq!(r["properties"]["tags"][0], "statelint");
+        // Each built-in rule links its page in the repository, and the page exists.
+        let id = r["id"].as_str().unwrap();
+        assert_eq!(
+            r["helpUri"],
+            format!("https://github.com/statelint/statelint/blob/main/docs/rules/{id}.md")
+        );
+        assert!(repo().join(format!("docs/rules/{id}.md")).is_file(), "{id}");
     }
     let session = rules
         .iter()
@@ -279,6 +286,38 @@ fn sarif_lists_files_that_could_not_be_linted_as_notifications() {
     assert!(location["region"]["startLine"].as_u64().unwrap() >= 1);
     // The file that parsed is still reported.
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn github_annotates_files_that_could_not_be_linted() {
+    let dir = crate_with(&[
+        (
+            "src/main.rs",
+            "mod broken;\nfn main() {\n    std::fs::write(\"a\", \"b\").unwrap();\n}\n",
+        ),
+        ("src/broken.rs", "fn half_written( {\n"),
+    ]);
+    let run = check(dir.path(), &["."], "github");
+    assert_eq!(run.code, 1, "a file could not be linted");
+    let annotations: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(annotations.len(), 2, "{}", run.stdout);
+    assert_eq!(
+        annotations[1],
+        "::error file=src/broken.rs,line=1,col=18,title=statelint(parse)::could not lint this file: cannot parse: this `{` is never closed: the file ends first (nor is the `(` at 1:16 around it)"
+    );
+    // The short report follows, with the file on stderr as `--format short` prints it.
+    assert!(
+        run.stdout.ends_with(
+            "\nsrc/main.rs:3:5: info[local-file-write] `std::fs::write` writes to the local disk at start-up\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("src/broken.rs:1:18: error[parse]"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -14,8 +14,13 @@ pub enum Problem {
         close: u8,
         by: usize,
     },
-    /// The opener at `at` is never closed: the file ends first.
-    Unclosed { open: u8, at: usize },
+    /// The opener at `at` is never closed: the file ends first; `around` is the next opener
+    /// out that is still open too, if any.
+    Unclosed {
+        open: u8,
+        at: usize,
+        around: Option<(u8, usize)>,
+    },
     /// The closer at `at` closes nothing.
     Unopened { close: u8, at: usize },
     /// A string or block comment starting at `at` never ends.
@@ -45,8 +50,14 @@ impl Problem {
                 c(close),
                 place(by)
             ),
-            Problem::Unclosed { open, .. } => {
-                format!("this `{}` is never closed: the file ends first", c(open))
+            Problem::Unclosed { open, around, .. } => {
+                let also = around
+                    .map(|(o, at)| format!(" (nor is the `{}` at {} around it)", c(o), place(at)))
+                    .unwrap_or_default();
+                format!(
+                    "this `{}` is never closed: the file ends first{also}",
+                    c(open)
+                )
             }
             Problem::Unopened { close, .. } => format!("this `{}` closes nothing", c(close)),
             Problem::Unterminated { what, .. } => format!("this {what} is never closed"),
@@ -161,7 +172,12 @@ pub fn find(text: &str) -> Option<Problem> {
         }
         i += 1;
     }
-    open.pop().map(|(open, at)| Problem::Unclosed { open, at })
+    let (innermost, at) = open.pop()?;
+    Some(Problem::Unclosed {
+        open: innermost,
+        at,
+        around: open.last().copied(),
+    })
 }
 
 #[cfg(test)]
@@ -181,7 +197,11 @@ mod tests {
         );
         assert_eq!(
             find("fn c() {\n    if true {\n        x();\n\nfn d() {}\n"),
-            Some(Problem::Unclosed { open: b'{', at: 21 })
+            Some(Problem::Unclosed {
+                open: b'{',
+                at: 21,
+                around: Some((b'{', 7))
+            })
         );
         assert_eq!(
             find("fn e() {\n    x());\n}\n"),
