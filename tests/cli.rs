@@ -617,6 +617,13 @@ fn a_baselined_item_says_its_findings_are_known() {
         lines[2],
         "✓ 3. No in-process caches that must be consistent (use Redis or accept per-instance staleness)"
     );
+    assert!(
+        run.stdout.ends_with(
+            "\n0 findings (0 errors, 0 warnings, 0 info); 7 files linted; 6 findings in the baseline not shown\nNo new in-process state found by the 7 rules that ran; what the baseline records is still there.\n"
+        ),
+        "{}",
+        run.stdout
+    );
     let run = statelint(
         &[
             "check",

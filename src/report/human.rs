@@ -415,11 +415,21 @@ fn summary(outcome: &Outcome, opts: &HumanOptions, out: &mut String) {
     out.push('\n');
     wrapped(out, &format!("{head} {rest}"), "", "  ", opts);
     if outcome.findings.is_empty() && outcome.errors.is_empty() {
-        let _ = writeln!(
-            out,
-            "No in-process state found by the {} that ran.",
-            plural(outcome.coverage.rules_run(), "rule")
-        );
+        if outcome.baselined > 0 {
+            // Nothing new, which is not the same as nothing.
+            let _ = writeln!(
+                out,
+                "No new in-process state found by the {} that ran; what the baseline records is \
+                 still there.",
+                plural(outcome.coverage.rules_run(), "rule")
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "No in-process state found by the {} that ran.",
+                plural(outcome.coverage.rules_run(), "rule")
+            );
+        }
     }
     if let Some(first) = outcome.findings.first() {
         out.push('\n');
