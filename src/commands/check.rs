@@ -7,18 +7,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use super::output::print_report;
+use super::rule_sets::{RuleSets, SetupError};
 use super::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, emit, eprint, print_diagnostics};
 use crate::baseline::{self, Baseline};
 use crate::cli::{CheckArgs, Format};
-use crate::config::{FailOn, unknown_rule_message};
+use crate::config::FailOn;
 use crate::engine::{self, CheckOptions};
-use crate::report::{
-    Finding, Outcome, github, gitlab, human, json, markdown, sarif, short, statistics,
-};
-use crate::rules::compile::{CompileOptions, RuleSet, RuleSource, compile};
-use crate::rules::diagnostic::Diagnostics;
+use crate::report::{Finding, Outcome};
+use crate::rules::compile::RuleSet;
 use crate::rules::model::Severity;
-use crate::rules::{builtin_sources, read_rule_paths};
 use crate::settings::{Resolver, Settings};
 use crate::terminal;
 use crate::workspace::discover::{self, Plan};
@@ -101,7 +99,6 @@ pub fn run(args: CheckArgs) -> u8 {
     let crate_of = CrateOfFile::new(&plan);
     apply_per_path(&mut outcome.findings, &settings, &crate_of);
     let scope = Scope {
-        plan: &plan,
         crate_of: &crate_of,
         rules_of: |i: usize| &sets.sets[sets.of_crate[i]],
         lost: outcome.errors.iter().map(|e| e.file.clone()).collect(),
@@ -196,200 +193,6 @@ fn keep_packages(plan: &mut Plan, packages: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-enum SetupError {
-    Diagnostics(Diagnostics),
-    Usage(String),
-}
-
-impl From<Diagnostics> for SetupError {
-    fn from(d: Diagnostics) -> Self {
-        SetupError::Diagnostics(d)
-    }
-}
-
-/// The compiled rule sets of a run: one per distinct combination of rule files, lists,
-/// selection and severities, shared by the crates that have it. Every set is compiled from
-/// the same sources in the same order (all rule files any crate uses; a crate's set turns
-/// off the ones its settings do not name), so a rule has one index in all of them.
-struct RuleSets {
-    sets: Vec<RuleSet>,
-    /// Index into `sets` for each crate of the plan.
-    of_crate: Vec<usize>,
-    /// The run's own set (the first PATH's settings).
-    run: usize,
-}
-
-/// What makes two crates' rule sets differ.
-#[derive(PartialEq, Eq, Hash, Clone)]
-struct RuleKey {
-    rule_paths: Vec<PathBuf>,
-    lists: BTreeMap<String, Vec<String>>,
-    select: Vec<String>,
-    ignore: Vec<String>,
-    severity: BTreeMap<String, Severity>,
-}
-
-impl RuleSets {
-    fn run(&self) -> &RuleSet {
-        &self.sets[self.run]
-    }
-
-    fn build(
-        settings: &[Settings],
-        run_settings: &Settings,
-        args: &CheckArgs,
-        resolver: &Resolver,
-    ) -> Result<RuleSets, SetupError> {
-        let key_of = |s: &Settings| -> RuleKey {
-            let mut rule_paths = s.rule_paths();
-            rule_paths.extend(args.sources.rules.iter().cloned());
-            // Flags replace the config's lists, as everywhere.
-            let pick = |cli: &[String], cfg: Option<Vec<String>>| {
-                if cli.is_empty() {
-                    cfg.unwrap_or_default()
-                } else {
-                    cli.to_vec()
-                }
-            };
-            RuleKey {
-                rule_paths,
-                lists: s.lists(),
-                select: pick(&args.select, s.select()),
-                ignore: pick(&args.ignore, s.ignore()),
-                severity: s.severity(),
-            }
-        };
-        let keys: Vec<RuleKey> = settings
-            .iter()
-            .chain(std::iter::once(run_settings))
-            .map(key_of)
-            .collect();
-        // Every rule file any crate names, read once, in a fixed order.
-        let mut sources_of_path: BTreeMap<PathBuf, Vec<RuleSource>> = BTreeMap::new();
-        for p in keys.iter().flat_map(|k| k.rule_paths.iter()) {
-            if !sources_of_path.contains_key(p) {
-                let read = read_rule_paths(std::slice::from_ref(p))?;
-                sources_of_path.insert(p.clone(), read);
-            }
-        }
-        let mut all_sources = builtin_sources();
-        for s in sources_of_path.values().flatten() {
-            if !all_sources.iter().any(|a| a.name == s.name) {
-                all_sources.push(s.clone());
-            }
-        }
-        let mut distinct: Vec<RuleKey> = Vec::new();
-        let mut index: HashMap<RuleKey, usize> = HashMap::new();
-        let mut of_key = Vec::with_capacity(keys.len());
-        for k in &keys {
-            let i = *index.entry(k.clone()).or_insert_with(|| {
-                distinct.push(k.clone());
-                distinct.len() - 1
-            });
-            of_key.push(i);
-        }
-        let mut sets: Vec<RuleSet> = Vec::with_capacity(distinct.len());
-        for k in &distinct {
-            let mut rules = compile(
-                &all_sources,
-                &CompileOptions {
-                    extra_lists: k.lists.clone(),
-                },
-            )?;
-            if sets.is_empty() {
-                // Config files name rule ids and lists: check them once each, against all
-                // the rules, before a selection refers to them.
-                let mut diags = Diagnostics::default();
-                for c in resolver.loaded() {
-                    if let Err(d) = c.validate(&rules) {
-                        diags.0.extend(d.0);
-                    }
-                }
-                if !diags.is_empty() {
-                    return Err(diags.into());
-                }
-            }
-            let own: HashSet<&str> = k
-                .rule_paths
-                .iter()
-                .flat_map(|p| sources_of_path[p].iter().map(|s| s.name.as_str()))
-                .collect();
-            let foreign: HashSet<String> = rules
-                .rules
-                .iter()
-                .filter(|r| !r.origin.starts_with("builtin:") && !own.contains(r.origin.as_str()))
-                .map(|r| r.id.clone())
-                .collect();
-            select(&mut rules, &k.select, &k.ignore, &k.severity, &foreign)
-                .map_err(SetupError::Usage)?;
-            sets.push(rules);
-        }
-        let run = of_key.pop().unwrap_or(0);
-        Ok(RuleSets {
-            sets,
-            of_crate: of_key,
-            run,
-        })
-    }
-}
-
-/// Turns rules off and sets severities: only `select` (when not empty), not `ignore`, not
-/// `foreign` (rules from files this crate's settings do not load).
-fn select(
-    rules: &mut RuleSet,
-    select: &[String],
-    ignore: &[String],
-    severity: &BTreeMap<String, Severity>,
-    foreign: &HashSet<String>,
-) -> Result<(), String> {
-    for id in select.iter().chain(ignore.iter()) {
-        if rules.rule(id).is_none() {
-            return Err(unknown_rule_message(id, rules));
-        }
-    }
-    let select: HashSet<&str> = select.iter().map(String::as_str).collect();
-    let ignore: HashSet<&str> = ignore.iter().map(String::as_str).collect();
-    rules.retain_rules(|id| {
-        (select.is_empty() || select.contains(id)) && !ignore.contains(id) && !foreign.contains(id)
-    });
-    for (id, sev) in severity {
-        rules.set_severity(id, *sev);
-    }
-    Ok(())
-}
-
-/// `--select`/`--ignore` replace the config's lists (when given); `[severity]` overrides apply
-/// after. Used where one config applies to everything (`statelint test`, the fuzz target).
-pub fn apply_selection(
-    rules: &mut RuleSet,
-    cli_select: &[String],
-    cli_ignore: &[String],
-    config: &crate::config::Config,
-) -> Result<(), String> {
-    let pick =
-        |cli: &[String], l: &Option<toml::Spanned<crate::rules::model::StrList>>| -> Vec<String> {
-            if !cli.is_empty() {
-                return cli.to_vec();
-            }
-            l.as_ref()
-                .map(|l| l.get_ref().iter().map(|s| s.get_ref().clone()).collect())
-                .unwrap_or_default()
-        };
-    let severity: BTreeMap<String, Severity> = config
-        .def
-        .severity
-        .iter()
-        .map(|(id, s)| (id.clone(), *s.get_ref()))
-        .collect();
-    select(
-        rules,
-        &pick(cli_select, &config.def.select),
-        &pick(cli_ignore, &config.def.ignore),
-        &severity,
-        &HashSet::new(),
-    )
-}
-
 /// `--show-settings PATH`: the merged settings of the crate PATH is in.
 fn show_settings(args: &CheckArgs, path: &Path) -> u8 {
     let dir = settings_dir(path);
@@ -467,7 +270,6 @@ fn sort(findings: &mut [Finding]) {
 
 /// What this run could have found: a baseline entry outside it is neither stale nor dropped.
 struct Scope<'a, F: Fn(usize) -> &'a RuleSet> {
-    plan: &'a Plan,
     crate_of: &'a CrateOfFile,
     rules_of: F,
     /// Files listed as not lintable: their findings are unknown.
@@ -477,7 +279,6 @@ struct Scope<'a, F: Fn(usize) -> &'a RuleSet> {
 impl<'a, F: Fn(usize) -> &'a RuleSet> Scope<'a, F> {
     /// The entry's file was linted and its rule ran there.
     fn covers(&self, e: &baseline::Entry) -> bool {
-        let _ = self.plan;
         match self.crate_of.of_display(&e.file) {
             Some(i) => !self.lost.contains(&e.file) && (self.rules_of)(i).is_enabled(&e.rule),
             None => false,
@@ -581,76 +382,6 @@ fn run_with_progress(
         let _ = t.join();
     }
     outcome
-}
-
-/// The report in `--format` (or the statistics), on stdout or into `--output FILE`; with
-/// `--output`, stdout gets the human report.
-fn print_report(outcome: &Outcome, rules: &RuleSet, args: &CheckArgs) {
-    let human_opts = |color: bool, width: usize, wrap_summary: bool| human::HumanOptions {
-        color,
-        width,
-        wrap_summary,
-        quiet: args.quiet,
-    };
-    let on_stdout = || {
-        let color = terminal::color(args.color, terminal::stdout_is_terminal());
-        human_opts(color, terminal::width(), terminal::width_is_known())
-    };
-    match &args.output {
-        Some(path) => {
-            // The file is for tools: no colour, the default width.
-            let for_file = human_opts(false, terminal::DEFAULT_WIDTH, false);
-            let (text, _) = render(outcome, rules, args, args.format, &for_file);
-            if let Err(e) = std::fs::write(path, text) {
-                eprint(&format!("error: cannot write {}: {e}\n", path.display()));
-            }
-            let (text, _) = render(outcome, rules, args, Format::Human, &on_stdout());
-            emit(&text);
-        }
-        None => {
-            let (text, err) = render(outcome, rules, args, args.format, &on_stdout());
-            emit(&text);
-            eprint(&err);
-        }
-    }
-}
-
-/// (stdout text, stderr text) of one format.
-fn render(
-    outcome: &Outcome,
-    rules: &RuleSet,
-    args: &CheckArgs,
-    format: Format,
-    opts: &human::HumanOptions,
-) -> (String, String) {
-    if args.statistics {
-        return match format {
-            Format::Json => (statistics::render_json(outcome, rules), String::new()),
-            _ => (statistics::render(outcome, rules), String::new()),
-        };
-    }
-    let errors_on_stderr = || {
-        let mut err = String::new();
-        short::render_errors(outcome, &mut err);
-        err
-    };
-    match format {
-        Format::Human => {
-            let mut out = String::new();
-            human::render(outcome, rules, opts, &mut out);
-            (out, String::new())
-        }
-        Format::Short => {
-            let mut out = String::new();
-            short::render(outcome, &mut out);
-            (out, errors_on_stderr())
-        }
-        Format::Json => (json::render(outcome), String::new()),
-        Format::Sarif => (sarif::render(outcome, rules), String::new()),
-        Format::Github => (github::render(outcome), errors_on_stderr()),
-        Format::Gitlab => (gitlab::render(outcome), String::new()),
-        Format::Markdown => (markdown::render(outcome, rules), String::new()),
-    }
 }
 
 /// 0, or 1 when a finding is at or above its crate's `fail-on` or a file could not be

@@ -4,6 +4,8 @@ pub mod check;
 pub mod explain;
 pub mod init;
 pub mod list_rules;
+pub mod output;
+pub mod rule_sets;
 pub mod test;
 
 use std::ffi::OsString;
