@@ -298,13 +298,22 @@ impl Config {
     }
 }
 
+/// "unknown rule `x`", with the id it is most likely a typo of (as clap's "did you mean").
 pub fn unknown_rule_message(id: &str, rules: &RuleSet) -> String {
     let mut ids: Vec<&str> = rules.rules.iter().map(|r| r.id.as_str()).collect();
     ids.sort();
+    let score = |k: &str| {
+        if k.contains(id) || id.contains(k) {
+            1.0
+        } else {
+            strsim::normalized_damerau_levenshtein(k, id)
+        }
+    };
+    let best = ids.iter().map(|k| score(k)).fold(0.0, f64::max);
     let close: Vec<&str> = ids
         .iter()
         .copied()
-        .filter(|k| k.contains(id) || id.contains(*k) || share_prefix(k, id))
+        .filter(|k| best >= 0.6 && score(k) >= best - 0.05)
         .collect();
     if close.is_empty() {
         format!("unknown rule `{id}`; `statelint rules` lists them")
@@ -318,11 +327,6 @@ pub fn unknown_rule_message(id: &str, rules: &RuleSet) -> String {
                 .join(" or ")
         )
     }
-}
-
-fn share_prefix(a: &str, b: &str) -> bool {
-    let n = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
-    n >= 5
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! (`tests/fuzz_regressions.rs`). Not part of statelint's interface.
 //!
 //! Both take text instead of paths and then go through the same steps as `statelint check`
-//! (`commands::load`, `check::apply_selection`, `engine::run`, the printers). What the library
+//! (`commands::load`, `rule_sets::apply_selection`, `engine::run`, the printers). What the library
 //! can only read from disk (a config file, the crate's sources, which the human report reads
 //! again) is written to a scratch directory of the calling thread, reused from call to call.
 
@@ -122,7 +122,7 @@ pub struct LoadOutcome {
 }
 
 /// `commands::load` with `--config FILE` holding `config_text` (if any) and `--rules` naming
-/// one rule file holding `rule_text` (if any), then `check::apply_selection` with no CLI flags
+/// one rule file holding `rule_text` (if any), then `rule_sets::apply_selection` with no CLI flags
 /// and the config's exclude and per-path globs. Rule paths named in the config are not read
 /// (they could name anything on this machine); the fuzzed rule file stands in for them.
 pub fn load_rules(
@@ -133,7 +133,7 @@ pub fn load_rules(
     match load_inner(rule_text, config_text, builtins) {
         Ok((mut rules, config)) => {
             let selection_error =
-                crate::commands::check::apply_selection(&mut rules, &[], &[], &config).err();
+                crate::commands::rule_sets::apply_selection(&mut rules, &[], &[], &config).err();
             if let Some(exclude) = config.exclude_set() {
                 let _ = exclude.is_match("src/lib.rs");
             }
@@ -234,7 +234,12 @@ pub fn render_all(outcome: &Outcome, rules: &RuleSet) {
         human::render(
             outcome,
             rules,
-            &human::HumanOptions { color, width: 100 },
+            &human::HumanOptions {
+                color,
+                width: 100,
+                wrap_summary: true,
+                quiet: false,
+            },
             &mut out,
         );
     }

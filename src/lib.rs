@@ -10,12 +10,15 @@ pub mod baseline;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod docs;
 pub mod engine;
 pub mod fault;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod report;
 pub mod rules;
+pub mod settings;
 pub mod source;
 pub mod syntax;
+pub mod terminal;
 pub mod workspace;

@@ -49,7 +49,7 @@ fn demo_service_fails_with_findings_in_every_format() {
     assert!(
         human
             .stdout
-            .contains("6 findings (4 errors, 1 warning, 1 info) in 7 files"),
+            .contains("6 findings (4 errors, 1 warning, 1 info) in 4 files; 7 files linted\n"),
         "{}",
         human.stdout
     );
@@ -486,4 +486,385 @@ fn a_cross_crate_finding_points_at_the_state_it_reaches() {
         "fixtures/across-crates/hub/src/lib.rs"
     );
     assert_eq!(related["physicalLocation"]["region"]["startLine"], 22);
+}
+
+// ---------------------------------------------------------------- verdicts (what was checked)
+
+/// The checklist lines of a human report (`✓ 1. ...`), without the item text.
+fn checklist_lines(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .skip_while(|l| *l != "Stateless checklist")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn rules_that_did_not_run_give_no_verdict() {
+    let run = statelint(
+        &[
+            "check",
+            "fixtures/demo-service",
+            "--select",
+            "local-file-write",
+        ],
+        repo(),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        checklist_lines(&run.stdout),
+        [
+            "- 1. No in-process session storage (use Redis or JWT) — not checked (`in-memory-session` not run)",
+            "✗ 2. No local file writes that other instances need (use S3 or shared NFS) — 1 finding (local-file-write); partly checked: `embedded-local-database` not run",
+            "- 3. No in-process caches that must be consistent (use Redis or accept per-instance staleness) — not checked (`in-process-cache` not run)",
+            "- 4. Background jobs are idempotent (multiple instances might process the same job) — not checked (`non-idempotent-job` not run)",
+            "- 5. Scheduled tasks use distributed locking (only one instance runs the cron job) — not checked (`unlocked-schedule` not run)",
+            "- 6. WebSocket connections use a pub/sub layer for cross-instance messaging — not checked (`local-websocket-fanout` not run)",
+        ]
+    );
+    let run = statelint(
+        &[
+            "check",
+            "fixtures/demo-service",
+            "--ignore",
+            "in-memory-session,embedded-local-database,local-file-write",
+            "--format",
+            "json",
+        ],
+        repo(),
+    );
+    let checklist = &json(&run)["summary"]["checklist"];
+    assert_eq!(
+        checklist,
+        // (With `in-memory-session` off, the session map is reported as a cache.)
+        &serde_json::json!({"1": "not-checked", "2": "not-checked", "3": "fail", "4": "fail", "5": "fail", "6": "fail"})
+    );
+    let run = statelint(
+        &[
+            "check",
+            "fixtures/demo-service",
+            "--select",
+            "local-file-write",
+            "--format",
+            "markdown",
+        ],
+        repo(),
+    );
+    assert!(
+        run.stdout.contains("| 5 | Scheduled tasks use distributed locking (only one instance runs the cron job) | ➖ not checked (`unlocked-schedule` not run) | 0 |"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_item_with_a_rule_left_out_is_partly_checked() {
+    let dir = crate_with(&[("src/main.rs", b"fn main() {}\n")]);
+    let run = statelint(
+        &[
+            "check",
+            ".",
+            "--ignore",
+            "embedded-local-database",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(json(&run)["summary"]["checklist"]["2"], "partly-checked");
+    assert_eq!(json(&run)["summary"]["checklist"]["1"], "pass");
+    let human = statelint(
+        &["check", ".", "--ignore", "embedded-local-database"],
+        dir.path(),
+    );
+    assert!(
+        human.stdout.contains("\n  ~ 2. No local file writes that other instances need (use S3 or shared NFS) — partly checked: `embedded-local-database` not run\n"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("\n0 findings (0 errors, 0 warnings, 0 info); 1 file linted\nNo in-process state found by the 6 rules that ran.\n"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn a_run_with_no_rust_file_says_so_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    let human = statelint(&["check", "empty"], dir.path());
+    assert_eq!(human.code, 0);
+    assert_eq!(human.stdout, "No Rust files found under `empty`.\n");
+    let run = statelint(&["check", "empty", "--format", "json"], dir.path());
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stderr, "warning: no Rust files found under `empty`\n");
+    let v = json(&run);
+    assert_eq!(v["summary"]["files"], 0);
+    for item in 1..=6 {
+        assert_eq!(v["summary"]["checklist"][item.to_string()], "not-checked");
+    }
+    let md = statelint(&["check", "empty", "--format", "markdown"], dir.path());
+    assert_eq!(
+        md.stdout,
+        "<!-- statelint -->\n## statelint: stateless checklist\n\n**Nothing was checked:** no Rust files found under `empty`.\n"
+    );
+}
+
+#[test]
+fn a_baselined_item_says_its_findings_are_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("b.json");
+    let baseline = baseline.to_str().unwrap();
+    let wrote = statelint(
+        &[
+            "check",
+            "fixtures/demo-service",
+            "--write-baseline",
+            baseline,
+        ],
+        repo(),
+    );
+    assert_eq!(wrote.code, 0, "{}", wrote.stderr);
+    let run = statelint(
+        &["check", "fixtures/demo-service", "--baseline", baseline],
+        repo(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines = checklist_lines(&run.stdout);
+    assert_eq!(
+        lines[0],
+        "○ 1. No in-process session storage (use Redis or JWT) — 1 known, in the baseline"
+    );
+    assert_eq!(
+        lines[2],
+        "✓ 3. No in-process caches that must be consistent (use Redis or accept per-instance staleness)"
+    );
+    assert!(
+        run.stdout.ends_with(
+            "\n0 findings (0 errors, 0 warnings, 0 info); 7 files linted; 6 findings in the baseline not shown\nNo new in-process state found by the 7 rules that ran; what the baseline records is still there.\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let run = statelint(
+        &[
+            "check",
+            "fixtures/demo-service",
+            "--baseline",
+            baseline,
+            "--format",
+            "json",
+        ],
+        repo(),
+    );
+    assert_eq!(json(&run)["summary"]["checklist"]["1"], "baselined");
+    assert_eq!(json(&run)["summary"]["baselined"], 6);
+}
+
+// ---------------------------------------------------------------- terminal manners
+
+#[test]
+fn the_human_report_fits_the_width_it_is_given() {
+    let run = common::statelint_color_env(
+        &["check", "fixtures/demo-service"],
+        repo(),
+        &[("COLUMNS", "80")],
+    );
+    assert_eq!(run.code, 1);
+    // Our own lines wrap too (with the rule ids whole), so a terminal never wraps them again;
+    // only the quoted source lines (and their underlines) are as wide as the code.
+    let is_code = |l: &str| {
+        let gutter = l
+            .trim_start()
+            .trim_start_matches(|c: char| c.is_ascii_digit());
+        gutter.starts_with(" │") || gutter.starts_with("│") || gutter.starts_with("·")
+    };
+    let too_wide: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.chars().count() > 80 && !is_code(l))
+        .collect();
+    assert!(too_wide.is_empty(), "wider than 80: {too_wide:#?}");
+    assert!(
+        run.stdout.contains("  ✗ 2. No local file writes that other instances need (use S3 or shared NFS) — 1\n       finding (local-file-write)\n"),
+        "{}",
+        run.stdout
+    );
+    // Without a width (a log), each summary line stays whole.
+    let log = statelint(&["check", "fixtures/demo-service"], repo());
+    assert!(
+        log.stdout.contains("\n  ✗ 2. No local file writes that other instances need (use S3 or shared NFS) — 1 finding (local-file-write)\n"),
+        "{}",
+        log.stdout
+    );
+}
+
+#[test]
+fn colour_follows_the_flag_then_force_color_then_no_color() {
+    let coloured = |r: &common::Run| r.stdout.contains("\x1b[");
+    let args = ["check", "fixtures/demo-service"];
+    let with = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(extra);
+        common::statelint_color_env(&all, repo(), env)
+    };
+    assert!(!coloured(&with(&[], &[])), "not a terminal: no colour");
+    assert!(coloured(&with(&["--color", "always"], &[])));
+    assert!(coloured(&with(
+        &["--color", "always"],
+        &[("NO_COLOR", "1")]
+    )));
+    assert!(!coloured(&with(
+        &["--color", "never"],
+        &[("FORCE_COLOR", "1")]
+    )));
+    assert!(coloured(&with(&[], &[("FORCE_COLOR", "1")])));
+    assert!(coloured(&with(&[], &[("CLICOLOR_FORCE", "1")])));
+    assert!(!coloured(&with(&[], &[("FORCE_COLOR", "0")])));
+}
+
+#[test]
+fn quiet_prints_only_the_findings_and_statistics_counts_them() {
+    let quiet = statelint(&["check", "fixtures/demo-service", "-q"], repo());
+    assert_eq!(quiet.code, 1);
+    assert!(quiet.stdout.contains("statelint(in-memory-session)"));
+    assert!(
+        !quiet.stdout.contains("Stateless checklist"),
+        "{}",
+        quiet.stdout
+    );
+    assert!(!quiet.stdout.contains("6 findings"), "{}", quiet.stdout);
+    assert!(
+        !quiet.stdout.contains("statelint explain"),
+        "{}",
+        quiet.stdout
+    );
+
+    let stats = statelint(&["check", "fixtures/demo-service", "--statistics"], repo());
+    assert_eq!(stats.code, 1);
+    assert_eq!(
+        stats.stdout,
+        "\
+1  in-memory-session       session, token or login state kept in process memory
+1  in-process-cache        static or shared mutable state: a cache or store in process memory
+1  local-file-write        writes to the local file system
+1  local-websocket-fanout  websocket fan-out through in-process maps or channels, with no pub/sub layer
+1  non-idempotent-job      background job with effects that double when it runs twice
+1  unlocked-schedule       scheduled task with no distributed lock: every replica runs it
+"
+    );
+    let json = statelint(
+        &[
+            "check",
+            "fixtures/demo-service",
+            "--statistics",
+            "--format",
+            "json",
+        ],
+        repo(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v[0]["rule"], "in-memory-session");
+    assert_eq!(v[0]["count"], 1);
+}
+
+#[test]
+fn a_config_error_is_printed_once() {
+    let dir = crate_with(&[("src/main.rs", b"fn main() {}\n")]);
+    std::fs::write(dir.path().join("statelint.toml"), "selec = [\"x\"]\n").unwrap();
+    let run = statelint(&["check", "."], dir.path());
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr.matches("unknown field `selec`").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("statelint.toml:1:1: key `selec`: unknown field `selec`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_unbalanced_delimiter_is_reported_where_it_opens() {
+    let dir = crate_with(&[
+        ("src/main.rs", b"fn main() {}\n"),
+        (
+            "src/paren.rs",
+            b"fn a() {\n    let x = (1, 2;\n}\n\nfn b() {}\n",
+        ),
+        (
+            "src/brace.rs",
+            b"fn c() {\n    if true {\n        x();\n\nfn d() {}\n",
+        ),
+        ("src/extra.rs", b"fn e() {\n    x());\n}\n"),
+    ]);
+    let run = statelint(&["check", ".", "--format", "short"], dir.path());
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "\
+src/brace.rs:2:13: error[parse] cannot parse: this `{` is never closed: the file ends first (nor is the `{` at 1:8 around it)
+src/extra.rs:2:8: error[parse] cannot parse: this `)` closes nothing
+src/paren.rs:2:13: error[parse] cannot parse: this `(` is never closed: the `}` at 3:1 closes it instead
+"
+    );
+}
+
+// ---------------------------------------------------------------- links to the docs
+
+#[test]
+fn the_report_ends_with_how_to_read_more_and_explain_links_the_page() {
+    let run = statelint(&["check", "fixtures/demo-service"], repo());
+    assert!(
+        run.stdout.ends_with(
+            "\nRun `statelint explain ID` for what a rule finds, why it breaks replicas and how to fix it (`statelint explain non-idempotent-job`).\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let explain = statelint(&["explain", "in-memory-session"], repo());
+    assert!(
+        explain.stdout.ends_with(
+            "\nOnline: https://github.com/statelint/statelint/blob/main/docs/rules/in-memory-session.md\n"
+        ),
+        "{}",
+        explain.stdout
+    );
+}
+
+#[test]
+fn a_suppression_naming_an_unknown_rule_gets_a_suggestion() {
+    let dir = crate_with(&[(
+        "src/main.rs",
+        b"fn main() {}\n// statelint: allow(local-file-writes) scratch file\nfn f() { std::fs::write(\"a\", \"b\").unwrap(); }\n",
+    )]);
+    let run = statelint(&["check", ".", "--format", "short"], dir.path());
+    assert!(
+        run.stdout.contains(
+            "src/main.rs:2:1: warning[unused-suppression] unknown rule `local-file-writes`; did you mean `local-file-write`?"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+// ---------------------------------------------------------------- cargo conventions
+
+#[test]
+fn check_help_lists_the_exit_codes() {
+    let run = statelint(&["check", "--help"], repo());
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.contains("Exit codes:\n  0  nothing at or above --fail-on (also when no Rust file was found)\n  1  findings at or above --fail-on, or files that could not be linted\n  2  a usage, config or rule-file error, or a PATH that does not exist\n"),
+        "{}",
+        run.stdout
+    );
 }

@@ -53,8 +53,9 @@ fn every_builtin_rule_has_fixtures_that_fire() {
     }
     for (name, _) in statelint::rules::BUILTIN {
         let id = name.trim_end_matches(".toml");
-        // Contexts and the state model's catalog define no rule.
-        if id == "contexts" || id == "state" {
+        // Contexts and the state model's catalog define no rule; stale baseline entries need
+        // a baseline, which fixtures lack (tests/ci.rs covers them).
+        if id == "contexts" || id == "state" || id == "stale-baseline" {
             continue;
         }
         assert!(fired.contains(id), "no fixture expects `{id}` to fire");

@@ -141,6 +141,13 @@ fn sarif_for_demo_service_is_valid_and_matches_the_json_report() {
                 .contains(&r["defaultConfiguration"]["level"].as_str().unwrap())
         );
         assert_eq!(r["properties"]["tags"][0], "statelint");
+        // Each built-in rule links its page in the repository, and the page exists.
+        let id = r["id"].as_str().unwrap();
+        assert_eq!(
+            r["helpUri"],
+            format!("https://github.com/statelint/statelint/blob/main/docs/rules/{id}.md")
+        );
+        assert!(repo().join(format!("docs/rules/{id}.md")).is_file(), "{id}");
     }
     let session = rules
         .iter()
@@ -282,6 +289,38 @@ fn sarif_lists_files_that_could_not_be_linted_as_notifications() {
 }
 
 #[test]
+fn github_annotates_files_that_could_not_be_linted() {
+    let dir = crate_with(&[
+        (
+            "src/main.rs",
+            "mod broken;\nfn main() {\n    std::fs::write(\"a\", \"b\").unwrap();\n}\n",
+        ),
+        ("src/broken.rs", "fn half_written( {\n"),
+    ]);
+    let run = check(dir.path(), &["."], "github");
+    assert_eq!(run.code, 1, "a file could not be linted");
+    let annotations: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(annotations.len(), 2, "{}", run.stdout);
+    assert_eq!(
+        annotations[1],
+        "::error file=src/broken.rs,line=1,col=18,title=statelint(parse)::could not lint this file: cannot parse: this `{` is never closed: the file ends first (nor is the `(` at 1:16 around it)"
+    );
+    // The short report follows, with the file on stderr as `--format short` prints it.
+    assert!(
+        run.stdout.ends_with(
+            "\nsrc/main.rs:3:5: info[local-file-write] `std::fs::write` writes to the local disk at start-up\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("src/broken.rs:1:18: error[parse]"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn sarif_uses_file_uris_for_files_outside_the_current_directory() {
     let dir = crate_with(&[(
         "src/my file.rs",
@@ -360,7 +399,12 @@ fn annotation_kind(severity: &str) -> &'static str {
 
 /// Each annotation says what the JSON report of the same run says.
 fn assert_annotations_match(github: &Run, json: &Value) {
-    let lines: Vec<&str> = github.stdout.lines().collect();
+    // The annotations come first; the short report follows them.
+    let lines: Vec<&str> = github
+        .stdout
+        .lines()
+        .take_while(|l| l.starts_with("::"))
+        .collect();
     let findings = json["findings"].as_array().unwrap();
     assert_eq!(lines.len(), findings.len(), "{}", github.stdout);
     for (line, f) in lines.iter().zip(findings) {
@@ -404,6 +448,14 @@ fn github_annotations_for_demo_service_match_the_json_report() {
     }));
     assert!(run.stdout.lines().any(|l| l.starts_with("::notice ")));
     assert!(run.stdout.lines().any(|l| l.starts_with("::warning ")));
+    // GitHub shows only a few annotations: the full short report follows them.
+    let rest: String = run
+        .stdout
+        .lines()
+        .skip_while(|l| l.starts_with("::"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(rest, demo("short").stdout);
 }
 
 #[test]
@@ -602,7 +654,23 @@ fn markdown_mentions_findings_hidden_by_the_baseline() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout
-            .contains("**0 findings** (0 errors, 0 warnings, 0 info) in 7 files; 6 findings in the baseline not shown."),
+            .contains("**0 findings** (0 errors, 0 warnings, 0 info); 7 files linted; 6 findings in the baseline not shown."),
+        "{}",
+        run.stdout
+    );
+    // Items whose findings are all in the baseline say so, instead of passing.
+    assert!(
+        run.stdout.contains(
+            "| 1 | No in-process session storage (use Redis or JWT) | ☑️ 1 known, in the baseline | 0 |"
+        ),
+        "{}",
+        run.stdout
+    );
+    // Item 3's only finding is advice: it passes either way.
+    assert!(
+        run.stdout.contains(
+            "| 3 | No in-process caches that must be consistent (use Redis or accept per-instance staleness) | ✅ pass | 0 |"
+        ),
         "{}",
         run.stdout
     );

@@ -12,6 +12,11 @@ fn main() -> ExitCode {
     if let Some(first) = args.first_mut() {
         *first = "cargo statelint".into();
     }
+    // As `cargo clippy` alone checks: `cargo statelint` and `cargo statelint -p api` mean
+    // `cargo statelint check ..`.
+    if statelint::commands::implies_check(&args[1..]) {
+        args.insert(1, "check".into());
+    }
     ExitCode::from(statelint::commands::main(args))
 }
 

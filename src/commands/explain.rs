@@ -54,6 +54,9 @@ pub fn run(args: ExplainArgs) -> u8 {
             rule.id
         );
     }
+    if crate::docs::has_page(rule) {
+        let _ = writeln!(out, "\nOnline: {}", crate::docs::rule_url(&rule.id));
+    }
     emit(&out);
     EXIT_OK
 }

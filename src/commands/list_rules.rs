@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{EXIT_OK, EXIT_USAGE, emit, load, print_diagnostics};
-use crate::cli::RulesArgs;
+use crate::cli::{RulesArgs, RulesFormat};
 
 pub fn run(args: RulesArgs) -> u8 {
     let loaded = match load(&args.sources, std::path::Path::new("."), &[]) {
@@ -14,7 +14,7 @@ pub fn run(args: RulesArgs) -> u8 {
         }
     };
     let rules = &loaded.rules.rules;
-    if args.json {
+    if args.json || args.format == RulesFormat::Json {
         let list: Vec<serde_json::Value> = rules
             .iter()
             .map(|r| {

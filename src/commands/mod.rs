@@ -2,11 +2,14 @@
 
 pub mod check;
 pub mod explain;
+pub mod init;
 pub mod list_rules;
+pub mod output;
+pub mod rule_sets;
 pub mod test;
 
 use std::ffi::OsString;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
@@ -35,6 +38,18 @@ pub fn main(args: Vec<OsString>) -> u8 {
         Command::Rules(a) => list_rules::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Test(a) => test::run(a),
+        Command::Init(a) => init::run(a),
+    }
+}
+
+/// Whether the arguments after the program name name no subcommand, so `check` is meant
+/// (nothing, or options other than help and version). Used by `cargo statelint`.
+pub fn implies_check(rest: &[OsString]) -> bool {
+    match rest.first().and_then(|a| a.to_str()) {
+        None => true,
+        Some(first) => {
+            first.starts_with('-') && !matches!(first, "-h" | "--help" | "-V" | "--version")
+        }
     }
 }
 
@@ -66,24 +81,38 @@ pub fn load(
     Ok(Loaded { config, rules })
 }
 
-/// Prints user-file diagnostics (rule files, config) on stderr.
+/// Prints user-file diagnostics (rule files, config) on stderr, each once: a greppable
+/// `file:line:column: key `x`: message` line over the line of the file it is about.
 pub fn print_diagnostics(diags: &Diagnostics) {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let terminal = crate::terminal::stderr_is_terminal();
+    let color = crate::terminal::color(crate::cli::ColorChoice::Auto, terminal);
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    // In a log, a message stays on one greppable line.
+    let width = if terminal || crate::terminal::width_is_known() {
+        crate::terminal::width()
+    } else {
+        LOG_WIDTH
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
     let mut out = String::new();
     for d in &diags.0 {
-        // The first line is greppable `file:line:col: key `x`: message` even in plain logs.
-        out.push_str(&format!("error: {d}\n"));
-        let _ = handler.render_report(&mut out, d);
+        if miette::Diagnostic::source_code(d).is_some() {
+            let _ = handler.render_report(&mut out, d);
+        } else {
+            // Nothing to show but the message: one plain line.
+            out.push_str(&format!("error: {d}\n"));
+        }
         out.push('\n');
     }
     let _ = std::io::stderr().write_all(out.as_bytes());
 }
+
+/// Wide enough that a diagnostic's message is never wrapped in a log.
+const LOG_WIDTH: usize = 1000;
 
 /// Writes to stdout; a closed pipe (`statelint check | head`) is not an error.
 pub fn emit(text: &str) {

@@ -23,7 +23,6 @@ use crate::workspace::discover::CrateUnit;
 use super::crate_phase::{
     CrateIndex, UsedSuppressions, primary_context, report_suppressions, suppressing,
 };
-use super::fingerprint::fingerprint;
 
 /// How many calls up from the code that has the finding an exported fn may be: a handler
 /// that calls the method that calls the helper that sends.
@@ -360,7 +359,14 @@ fn foreign_finding(
             file: e.file.clone(),
             line: e.line,
         }),
-        fingerprint: fingerprint(&meta.id, &file.rel, &call.item, &call.snippet),
+        fingerprint: super::fingerprint::about(
+            &meta.id,
+            &file.rel,
+            &call.item,
+            Some(&call.target),
+            None,
+            &call.snippet,
+        ),
         path: file.path.clone(),
         byte_start: call.loc.start,
         byte_end: call.loc.end,

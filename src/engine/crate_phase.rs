@@ -515,9 +515,7 @@ pub(super) fn report_suppressions(
         }
         for r in &s.rules {
             if rules.rule(r).is_none() {
-                problems.push(format!(
-                    "`{r}` is not a statelint rule (`statelint rules` lists them)"
-                ));
+                problems.push(crate::config::unknown_rule_message(r, rules));
             } else if !rules.disabled.contains(r) && !used.contains(&(file_idx, i, r.clone())) {
                 let scope = if s.file_wide { "in this file" } else { "here" };
                 problems.push(format!("`allow({r})` suppresses nothing {scope}"));
@@ -1050,7 +1048,14 @@ fn make_finding(
         related: Vec::new(),
         evidence: None,
         state_at: None,
-        fingerprint: fingerprint(&meta.id, &file.rel, &cand.item, &cand.snippet),
+        fingerprint: super::fingerprint::about(
+            &meta.id,
+            &file.rel,
+            &cand.item,
+            cand.path.as_deref(),
+            cand.name.as_deref(),
+            &cand.snippet,
+        ),
         path: file.path.clone(),
         byte_start: cand.loc.start,
         byte_end: cand.loc.end,

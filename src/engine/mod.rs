@@ -4,6 +4,7 @@
 pub mod across;
 pub mod aliases;
 pub mod crate_phase;
+pub mod delimiters;
 pub mod fingerprint;
 pub mod local_match;
 pub mod nesting;
@@ -16,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use crate::fault;
-use crate::report::{FileError, Finding, Outcome};
+use crate::report::{Coverage, FileError, Finding, Outcome};
 use crate::rules::compile::RuleSet;
 use crate::workspace::discover::Plan;
 
@@ -29,18 +30,34 @@ pub struct CheckOptions {
 /// stack overflow aborts the process (it cannot be caught). Memory is only reserved, not used.
 pub const WORKER_STACK: usize = 256 << 20;
 
+/// Checks every crate of the plan with the same rules.
 pub fn run(
     plan: &Plan,
     rules: &RuleSet,
     options: &CheckOptions,
     progress: &AtomicUsize,
 ) -> Outcome {
+    let per_crate = vec![rules; plan.crates.len()];
+    run_per_crate(plan, &per_crate, options, progress)
+}
+
+/// Checks each crate of the plan with its own rules (`rules_of[i]` for `plan.crates[i]`, as its
+/// configuration selects them). The sets must come from the same rule sources in the same
+/// order, so that a rule has one index in all of them (crates of the run are linked by rule
+/// index, see `across`); they may differ in which rules are on and at what severity.
+pub fn run_per_crate(
+    plan: &Plan,
+    rules_of: &[&RuleSet],
+    options: &CheckOptions,
+    progress: &AtomicUsize,
+) -> Outcome {
+    assert_eq!(rules_of.len(), plan.crates.len(), "one rule set per crate");
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
         .stack_size(WORKER_STACK)
         .thread_name(|i| format!("statelint-{i}"))
         .build();
-    let work = || check_crates(plan, rules, options, progress);
+    let work = || check_crates(plan, rules_of, options, progress);
     let (mut findings, mut errors) = match pool {
         Ok(pool) => pool.install(work),
         // Could not start threads (resource limits): do the work on this thread.
@@ -54,13 +71,40 @@ pub fn run(
         findings,
         errors,
         files,
-        baselined: 0,
+        coverage: coverage(plan, rules_of),
+        ..Outcome::default()
     }
+}
+
+/// Which rules ran on how many of the crates that had files.
+fn coverage(plan: &Plan, rules_of: &[&RuleSet]) -> Coverage {
+    let mut c = Coverage::default();
+    for (unit, rules) in plan.crates.iter().zip(rules_of) {
+        if unit.files.is_empty() {
+            continue;
+        }
+        c.crates += 1;
+        // statelint's own checks (suppressions, baseline) look for no state.
+        for r in rules.rules.iter().filter(|r| !r.internal) {
+            let ran = c.ran_in.entry(r.id.clone()).or_default();
+            if rules.is_enabled(&r.id) {
+                *ran += 1;
+            }
+        }
+    }
+    if let Some(rules) = rules_of.first() {
+        for r in &rules.rules {
+            if let Some(item) = r.checklist {
+                c.item_rules.entry(item).or_default().push(r.id.clone());
+            }
+        }
+    }
+    c
 }
 
 fn check_crates(
     plan: &Plan,
-    rules: &RuleSet,
+    rules_of: &[&RuleSet],
     options: &CheckOptions,
     progress: &AtomicUsize,
 ) -> (Vec<Finding>, Vec<FileError>) {
@@ -71,7 +115,8 @@ fn check_crates(
         .crates
         .par_iter()
         .zip(siblings.par_iter())
-        .map(|(unit, siblings)| {
+        .zip(rules_of.par_iter())
+        .map(|((unit, siblings), rules)| {
             let want_exports = depended_on.contains(across::lib_name(unit).as_str());
             check_crate(unit, rules, options, progress, siblings, want_exports)
         })
@@ -101,6 +146,7 @@ fn check_crates(
         .into_par_iter()
         .map(|(i, facts, used)| {
             let unit = &plan.crates[i];
+            let rules = rules_of[i];
             match fault::catch(|| {
                 across::resolve_foreign_calls(unit, &facts, rules, &exports, used)
             }) {
@@ -281,9 +327,8 @@ pub fn parse_only(plan: &Plan, options: &CheckOptions) -> Outcome {
     };
     let files = plan.crates.iter().map(|c| c.files.len()).sum();
     Outcome {
-        findings: Vec::new(),
         errors,
         files,
-        baselined: 0,
+        ..Outcome::default()
     }
 }

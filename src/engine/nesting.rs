@@ -66,11 +66,11 @@ pub fn estimate(b: &[u8]) -> usize {
                 i = lex::skip_block_comment(b, i);
                 continue;
             }
-            b'"' => i = skip_string(b, i),
-            b'\'' => i = skip_char(b, i),
-            c if is_ident_start(c) => {
+            b'"' => i = lex::skip_string(b, i),
+            b'\'' => i = lex::skip_char(b, i),
+            c if lex::is_ident_start(c) => {
                 let start = i;
-                while i < b.len() && is_ident(b[i]) {
+                while i < b.len() && lex::is_ident(b[i]) {
                     i += 1;
                 }
                 let word = &b[start..i];
@@ -81,8 +81,8 @@ pub fn estimate(b: &[u8]) -> usize {
                         i = lex::skip_raw_string(b, i).unwrap_or(i + 1);
                         continue;
                     }
-                    (b"b" | b"c", Some(b'"')) => i = skip_string(b, i),
-                    (b"b", Some(b'\'')) => i = skip_char(b, i),
+                    (b"b" | b"c", Some(b'"')) => i = lex::skip_string(b, i),
+                    (b"b", Some(b'\'')) => i = lex::skip_char(b, i),
                     (b"return" | b"break" | b"dyn" | b"impl" | b"move" | b"yield", _) => {
                         run += 1;
                         max = max.max(saved.len() + run);
@@ -97,54 +97,6 @@ pub fn estimate(b: &[u8]) -> usize {
         i += 1;
     }
     max
-}
-
-fn is_ident_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
-}
-
-fn is_ident(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
-}
-
-/// From an opening `"` to its closing `"` (the caller steps past it).
-fn skip_string(b: &[u8], mut i: usize) -> usize {
-    i += 1;
-    while i < b.len() && b[i] != b'"' {
-        if b[i] == b'\\' {
-            i += 1;
-        }
-        i += 1;
-    }
-    i
-}
-
-/// A char literal (`'x'`, `'\n'`, `'('`, `'é'`) is skipped to its closing quote (the caller
-/// steps past it); a lifetime (`'a`) is left alone.
-fn skip_char(b: &[u8], i: usize) -> usize {
-    match b.get(i + 1) {
-        Some(b'\\') => {
-            let mut j = i + 2;
-            while j < b.len() && b[j] != b'\'' && b[j] != b'\n' {
-                j += 1;
-            }
-            j
-        }
-        Some(&c) => {
-            let len = match c {
-                0xF0.. => 4,
-                0xE0.. => 3,
-                0xC0.. => 2,
-                _ => 1,
-            };
-            if b.get(i + 1 + len) == Some(&b'\'') {
-                i + 1 + len
-            } else {
-                i
-            }
-        }
-        None => i,
-    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use crate::engine::aliases::CrateWords;
+use crate::engine::delimiters;
 use crate::engine::nesting::{self, MAX_NESTING};
 use crate::fault;
 use crate::report::FileError;
@@ -134,6 +135,9 @@ fn attach_suppressions(facts: &mut FileFacts, comments: Vec<suppress::Comment>, 
     facts.suppressions = suppressions;
 }
 
+/// What syn says when proc-macro2 cannot split the text into tokens at all.
+const LEX_ERROR: &str = "cannot parse string into token stream";
+
 fn parse_and_walk(src: &SourceText, input: &FileInput) -> Result<FileFacts, (u32, u32, String)> {
     let text = src.text();
     // syn strips a `#!` line itself, which shifts byte offsets; blank it out instead.
@@ -145,13 +149,32 @@ fn parse_and_walk(src: &SourceText, input: &FileInput) -> Result<FileFacts, (u32
     } else {
         text
     };
-    let file = syn::parse_file(to_parse).map_err(|e| {
-        let start = e.span().start();
-        (
-            start.line as u32,
-            start.column as u32 + 1,
-            format!("cannot parse: {e}"),
-        )
-    })?;
+    let file =
+        syn::parse_file(to_parse).map_err(|e| {
+            let start = e.span().start();
+            let lexer_failed = e.to_string() == LEX_ERROR;
+            match lexer_failed.then(|| delimiters::find(text)).flatten() {
+            // Point at the `(` that is never closed, not where the lexer gave up.
+            Some(problem) => {
+                let (line, column) = src.line_col(problem.at());
+                let place = |b: usize| {
+                    let (l, c) = src.line_col(b);
+                    format!("{l}:{c}")
+                };
+                (line, column, format!("cannot parse: {}", problem.message(&place)))
+            }
+            None if lexer_failed => (
+                start.line as u32,
+                start.column as u32 + 1,
+                "cannot parse: this is not a Rust token (a character Rust does not allow here?)"
+                    .to_string(),
+            ),
+            None => (
+                start.line as u32,
+                start.column as u32 + 1,
+                format!("cannot parse: {e}"),
+            ),
+        }
+        })?;
     Ok(walker::extract(&file, src, input))
 }

@@ -1,18 +1,52 @@
-//! `--format github`: one GitHub Actions workflow command per finding, which the runner turns
-//! into an annotation on the pull request's diff. GitHub shows only the first few annotations
-//! of a step, so CI should print a full report as well (DESIGN.md, "Known traps").
+//! `--format github`: one GitHub Actions workflow command per finding and per file that
+//! could not be linted, which the runner turns into annotations on the pull request's diff.
+//! GitHub shows only the first few annotations of a step, so the short report follows them
+//! (DESIGN.md, "Known traps").
 
 use std::fmt::Write as _;
 
-use super::{Finding, Outcome};
+use super::{FileError, Finding, Outcome};
 use crate::rules::model::Severity;
 
+/// The annotations, then the short report of the findings (its errors go to stderr, as
+/// `--format short` prints them).
 pub fn render(outcome: &Outcome) -> String {
     let mut out = String::new();
     for f in &outcome.findings {
         let _ = writeln!(out, "{}", command(f));
     }
+    for e in &outcome.errors {
+        let _ = writeln!(out, "{}", error_command(e));
+    }
+    super::short::render(outcome, &mut out);
     out
+}
+
+/// A file that could not be linted: an error on it (a warning for a manifest statelint could
+/// not read: its files were still linted).
+fn error_command(e: &FileError) -> String {
+    let kind = if e.kind == "manifest" {
+        "warning"
+    } else {
+        "error"
+    };
+    let mut props = Vec::new();
+    if !e.file.is_empty() {
+        props.push(("file", e.file.clone()));
+        if let Some(line) = e.line {
+            props.push(("line", line.max(1).to_string()));
+            if let Some(col) = e.column {
+                props.push(("col", col.max(1).to_string()));
+            }
+        }
+    }
+    props.push(("title", format!("statelint({})", e.kind)));
+    let props: Vec<String> = props
+        .iter()
+        .map(|(k, v)| format!("{k}={}", escape_property(v)))
+        .collect();
+    let message = format!("could not lint this file: {}", e.message);
+    format!("::{kind} {}::{}", props.join(","), escape_data(&message))
 }
 
 fn command(f: &Finding) -> String {

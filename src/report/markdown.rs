@@ -4,9 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{CHECKLIST, FileError, Finding, Outcome, plural, summary_parts};
+use super::{CHECKLIST, FileError, Finding, ItemStatus, Outcome, plural, summary_parts};
 use crate::rules::compile::RuleSet;
-use crate::rules::model::Severity;
 
 /// Lets a bot find its earlier comment and edit it instead of posting a new one.
 const MARKER: &str = "<!-- statelint -->";
@@ -14,6 +13,12 @@ const MARKER: &str = "<!-- statelint -->";
 pub fn render(outcome: &Outcome, rules: &RuleSet) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}\n## statelint: stateless checklist\n");
+    if let Some(nothing) = outcome.nothing_found() {
+        // Nothing was linted: no verdict at all, rather than six that claim a pass.
+        let _ = writeln!(out, "**Nothing was checked:** {}.", inline(&nothing));
+        errors(&outcome.errors, &mut out);
+        return out;
+    }
     let _ = writeln!(out, "{}\n", totals(outcome));
     checklist(outcome, &mut out);
     findings(outcome, rules, &mut out);
@@ -31,16 +36,31 @@ fn checklist(outcome: &Outcome, out: &mut String) {
     let _ = writeln!(out, "|---:|---|---|---:|");
     for (i, item) in CHECKLIST.iter().enumerate() {
         let n = (i + 1) as u8;
-        let hits: Vec<&Finding> = outcome
-            .findings
-            .iter()
-            .filter(|f| f.checklist == Some(n))
-            .collect();
+        let v = outcome.verdict(n);
         // Info findings are advice (e.g. a cache with a TTL): they do not fail an item, as in
-        // the JSON summary.
-        let failing = hits.iter().any(|f| f.severity >= Severity::Warning);
-        let result = if failing { "❌ fail" } else { "✅ pass" };
-        let _ = writeln!(out, "| {n} | {} | {result} | {} |", cell(item), hits.len());
+        // the JSON summary. Rules that did not run give no verdict.
+        let result = match v.status {
+            ItemStatus::Fail => "❌ fail".to_string(),
+            ItemStatus::Pass => "✅ pass".to_string(),
+            ItemStatus::Baselined => format!("☑️ {} known, in the baseline", v.known),
+            ItemStatus::PartlyChecked => format!(
+                "⚠️ partly checked: {}",
+                v.unchecked_note().unwrap_or_default()
+            ),
+            ItemStatus::NotChecked => format!(
+                "➖ not checked{}",
+                v.unchecked_note()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "| {n} | {} | {} | {} |",
+            cell(item),
+            cell(&result),
+            v.findings.len()
+        );
     }
     let beyond = outcome
         .findings

@@ -1,11 +1,13 @@
 //! What a run produced, and the printers for each `--format`.
 
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
 pub mod short;
+pub mod statistics;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -133,23 +135,144 @@ impl FileError {
 }
 
 /// Everything a check run produced, ready for any printer.
+#[derive(Default)]
 pub struct Outcome {
     pub findings: Vec<Finding>,
     pub errors: Vec<FileError>,
+    /// Files found to lint (including those that then could not be linted).
     pub files: usize,
     /// Findings hidden because the baseline records them.
     pub baselined: usize,
+    /// Of those, per checklist item, the ones that would fail it (warning or error).
+    pub baselined_failing: BTreeMap<u8, usize>,
+    /// Which rules ran on which crates: a verdict is only given for what was checked.
+    pub coverage: Coverage,
+    /// The PATHs as given, for "no Rust files found under PATH".
+    pub roots: Vec<String>,
+}
+
+/// Which rules ran, so summaries never claim more than was checked (`--select`, `--ignore`
+/// and config turn rules off, per crate).
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    /// Crates that had files to lint.
+    pub crates: usize,
+    /// Rule id -> in how many of those crates it ran.
+    pub ran_in: BTreeMap<String, usize>,
+    /// Checklist item -> the ids of the loaded rules that belong to it (run or not).
+    pub item_rules: BTreeMap<u8, Vec<String>>,
+}
+
+/// How much of a checklist item's rules ran.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemCoverage {
+    /// Ran on every crate linted.
+    pub everywhere: Vec<String>,
+    /// Ran on some crates, not all.
+    pub somewhere: Vec<String>,
+    /// Ran on none.
+    pub nowhere: Vec<String>,
+}
+
+impl Coverage {
+    pub fn item(&self, item: u8) -> ItemCoverage {
+        let mut c = ItemCoverage::default();
+        for id in self.item_rules.get(&item).into_iter().flatten() {
+            let n = self.ran_in.get(id).copied().unwrap_or(0);
+            let bucket = if self.crates > 0 && n >= self.crates {
+                &mut c.everywhere
+            } else if n > 0 {
+                &mut c.somewhere
+            } else {
+                &mut c.nowhere
+            };
+            bucket.push(id.clone());
+        }
+        c
+    }
+
+    /// Rules that ran on at least one crate (statelint's own, `unused-suppression` and
+    /// `stale-baseline`, are not counted: they look for no state).
+    pub fn rules_run(&self) -> usize {
+        self.ran_in.values().filter(|&&n| n > 0).count()
+    }
+}
+
+/// A checklist item's verdict, in JSON as `"fail"`, `"pass"`, `"not-checked"`,
+/// `"partly-checked"` or `"baselined"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemStatus {
+    /// A new finding at warning or above.
+    Fail,
+    /// Every rule of the item ran on every crate and found nothing that fails it.
+    Pass,
+    /// None of the item's rules ran (or no file was linted).
+    NotChecked,
+    /// Some of its rules did not run, or not on every crate; what ran found nothing.
+    PartlyChecked,
+    /// What would fail it is all in the baseline.
+    Baselined,
+}
+
+/// Everything the summaries say about one checklist item.
+pub struct ItemVerdict<'a> {
+    pub status: ItemStatus,
+    /// Its findings in this report (baseline applied), any severity.
+    pub findings: Vec<&'a Finding>,
+    /// Findings that would fail it but are hidden by the baseline.
+    pub known: usize,
+    pub coverage: ItemCoverage,
+}
+
+impl ItemVerdict<'_> {
+    /// The rule ids of its findings, in report order without repeats.
+    pub fn rules_hit(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for f in &self.findings {
+            if !ids.contains(&f.rule.as_str()) {
+                ids.push(&f.rule);
+            }
+        }
+        ids
+    }
+
+    /// Why the item is not fully checked (`unlocked-schedule not run`), if it is not.
+    pub fn unchecked_note(&self) -> Option<String> {
+        let c = &self.coverage;
+        let mut parts = Vec::new();
+        if !c.nowhere.is_empty() {
+            parts.push(format!("{} not run", code_list(&c.nowhere)));
+        }
+        if !c.somewhere.is_empty() {
+            parts.push(format!(
+                "{} not run on every crate",
+                code_list(&c.somewhere)
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+fn code_list(ids: &[String]) -> String {
+    ids.iter()
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Serialize)]
 pub struct Summary {
+    /// Files found to lint.
     pub files: usize,
+    /// Files that have at least one finding in this report.
+    pub files_with_findings: usize,
     pub findings: usize,
     pub errors: usize,
     pub baselined: usize,
     pub by_severity: BTreeMap<&'static str, usize>,
     pub by_rule: BTreeMap<String, usize>,
-    pub checklist: BTreeMap<String, &'static str>,
+    pub checklist: BTreeMap<String, ItemStatus>,
 }
 
 impl Outcome {
@@ -163,16 +286,12 @@ impl Outcome {
             *by_severity.entry(f.severity.as_str()).or_default() += 1;
             *by_rule.entry(f.rule.clone()).or_default() += 1;
         }
-        let mut checklist = BTreeMap::new();
-        for item in 1..=6u8 {
-            let failing = self
-                .findings
-                .iter()
-                .any(|f| f.checklist == Some(item) && f.severity >= Severity::Warning);
-            checklist.insert(item.to_string(), if failing { "fail" } else { "pass" });
-        }
+        let checklist = (1..=CHECKLIST.len() as u8)
+            .map(|item| (item.to_string(), self.verdict(item).status))
+            .collect();
         Summary {
             files: self.files,
+            files_with_findings: self.files_with_findings(),
             findings: self.findings.len(),
             errors: self.errors.len(),
             baselined: self.baselined,
@@ -181,7 +300,87 @@ impl Outcome {
             checklist,
         }
     }
+
+    /// The verdict on checklist item `item` (1-based): fail on a new finding at warning or
+    /// above; otherwise nothing is claimed for rules that did not run, and findings the
+    /// baseline hides are named as known.
+    pub fn verdict(&self, item: u8) -> ItemVerdict<'_> {
+        let findings: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| f.checklist == Some(item))
+            .collect();
+        let known = self.baselined_failing.get(&item).copied().unwrap_or(0);
+        let coverage = if self.files_linted() == 0 {
+            // Nothing was linted, so nothing was checked.
+            ItemCoverage {
+                nowhere: self
+                    .coverage
+                    .item_rules
+                    .get(&item)
+                    .cloned()
+                    .unwrap_or_default(),
+                ..Default::default()
+            }
+        } else {
+            self.coverage.item(item)
+        };
+        let ran = !coverage.everywhere.is_empty() || !coverage.somewhere.is_empty();
+        let status = if findings.iter().any(|f| f.severity >= Severity::Warning) {
+            ItemStatus::Fail
+        } else if !ran {
+            ItemStatus::NotChecked
+        } else if known > 0 {
+            ItemStatus::Baselined
+        } else if !coverage.somewhere.is_empty() || !coverage.nowhere.is_empty() {
+            ItemStatus::PartlyChecked
+        } else {
+            ItemStatus::Pass
+        };
+        ItemVerdict {
+            status,
+            findings,
+            known,
+            coverage,
+        }
+    }
+
+    pub fn files_with_findings(&self) -> usize {
+        let mut files: Vec<&str> = self.findings.iter().map(|f| f.file.as_str()).collect();
+        files.sort_unstable();
+        files.dedup();
+        files.len()
+    }
+
+    /// Files that were read and parsed (found, minus those listed as not lintable).
+    pub fn files_linted(&self) -> usize {
+        let mut lost: Vec<&str> = self
+            .errors
+            .iter()
+            .filter(|e| LOST_FILE_KINDS.contains(&e.kind.as_str()))
+            .map(|e| e.file.as_str())
+            .collect();
+        lost.sort_unstable();
+        lost.dedup();
+        self.files.saturating_sub(lost.len())
+    }
+
+    /// "no Rust files found under `a`, `b`", when the run found nothing to lint.
+    pub fn nothing_found(&self) -> Option<String> {
+        if self.files > 0 {
+            return None;
+        }
+        let roots = if self.roots.is_empty() {
+            "`.`".to_string()
+        } else {
+            code_list(&self.roots)
+        };
+        Some(format!("no Rust files found under {roots}"))
+    }
 }
+
+/// Error kinds for a file that was found but never linted (its findings are unknown).
+const LOST_FILE_KINDS: [&str; 5] = ["parse", "utf8", "io", "too-large", "too-deep"];
 
 /// The stateless checklist (seed/stateless-vs-stateful.txt), for summaries.
 pub const CHECKLIST: [&str; 6] = [
@@ -203,18 +402,26 @@ pub fn plural(n: usize, word: &str) -> String {
 }
 
 /// The run's one-line summary in two parts, so a format can emphasise the first:
-/// ("3 findings", "(1 error, 2 warnings, 0 info) in 12 files; 1 file could not be linted").
+/// ("3 findings", "(1 error, 2 warnings, 0 info) in 2 files; 12 files linted; 1 file could
+/// not be linted"). Files with findings and files linted are counted apart.
 pub fn summary_parts(outcome: &Outcome) -> (String, String) {
     use std::fmt::Write;
     let count = |s: Severity| outcome.findings.iter().filter(|f| f.severity == s).count();
     let head = plural(outcome.findings.len(), "finding");
     let mut rest = format!(
-        "({}, {}, {} info) in {}",
+        "({}, {}, {} info)",
         plural(count(Severity::Error), "error"),
         plural(count(Severity::Warning), "warning"),
         count(Severity::Info),
-        plural(outcome.files, "file"),
     );
+    if !outcome.findings.is_empty() {
+        let _ = write!(
+            rest,
+            " in {}",
+            plural(outcome.files_with_findings(), "file")
+        );
+    }
+    let _ = write!(rest, "; {} linted", plural(outcome.files_linted(), "file"));
     if outcome.baselined > 0 {
         let _ = write!(
             rest,
@@ -222,12 +429,17 @@ pub fn summary_parts(outcome: &Outcome) -> (String, String) {
             plural(outcome.baselined, "finding")
         );
     }
-    if !outcome.errors.is_empty() {
-        let _ = write!(
-            rest,
-            "; {} could not be linted",
-            plural(outcome.errors.len(), "file")
-        );
+    let lost = outcome.files - outcome.files_linted();
+    let other_errors = outcome
+        .errors
+        .iter()
+        .filter(|e| !LOST_FILE_KINDS.contains(&e.kind.as_str()))
+        .count();
+    if lost > 0 {
+        let _ = write!(rest, "; {} could not be linted", plural(lost, "file"));
+    }
+    if other_errors > 0 {
+        let _ = write!(rest, "; {}", plural(other_errors, "other problem"));
     }
     (head, rest)
 }

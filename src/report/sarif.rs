@@ -58,6 +58,9 @@ struct Rule {
     name: String,
     short_description: Text,
     full_description: Text,
+    /// The rule's page (built-in rules only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
     help: Help,
     default_configuration: Configuration,
     properties: Properties,
@@ -177,7 +180,7 @@ pub fn render(outcome: &Outcome, rules: &RuleSet) -> String {
                 driver: Driver {
                     name: "statelint",
                     version: env!("CARGO_PKG_VERSION"),
-                    information_uri: "https://github.com/statelint/statelint",
+                    information_uri: crate::docs::REPOSITORY,
                     rules: rules.rules.iter().map(rule).collect(),
                 },
             },
@@ -223,6 +226,7 @@ fn rule(meta: &RuleMeta) -> Rule {
                 DESCRIPTION_LIMIT,
             ),
         },
+        help_uri: crate::docs::has_page(meta).then(|| crate::docs::rule_url(&meta.id)),
         help: Help {
             text: meta.help.clone(),
             markdown: help_markdown(meta),
@@ -259,49 +263,65 @@ fn result(f: &Finding, rules: &RuleSet) -> SarifResult {
                 }),
             },
         }],
-        related_locations: f
-            .reached_from
-            .iter()
-            .map(|r| RelatedLocation {
-                id: 1,
-                physical_location: PhysicalLocation {
-                    artifact_location: artifact(&r.file),
-                    region: Some(Region {
-                        start_line: r.line.max(1),
-                        start_column: 1,
-                        end_line: None,
-                        end_column: None,
-                    }),
-                },
-                message: Text {
-                    text: format!(
-                        "reached from `{}`{}",
-                        r.function,
-                        f.context
-                            .as_ref()
-                            .map(|c| format!(" ({c} code)"))
-                            .unwrap_or_default()
-                    ),
-                },
-            })
-            .chain(f.state_at.iter().map(|s| RelatedLocation {
-                id: 2,
-                physical_location: PhysicalLocation {
-                    artifact_location: artifact(&s.file),
-                    region: Some(Region {
-                        start_line: s.line.max(1),
-                        start_column: 1,
-                        end_line: None,
-                        end_column: None,
-                    }),
-                },
-                message: Text {
-                    text: "the state this reaches, in another crate".to_string(),
-                },
-            }))
-            .collect(),
+        related_locations: related_locations(f),
         partial_fingerprints: fingerprints,
     }
+}
+
+/// Where the context comes from, where cross-crate state lives, and the places the finding
+/// names itself (`Finding::related`: construction, registration, mutations), numbered from 1.
+fn related_locations(f: &Finding) -> Vec<RelatedLocation> {
+    let line_only = |line: u32| Region {
+        start_line: line.max(1),
+        start_column: 1,
+        end_line: None,
+        end_column: None,
+    };
+    let mut out: Vec<(String, Region, String)> = Vec::new();
+    if let Some(r) = &f.reached_from {
+        let context = f
+            .context
+            .as_ref()
+            .map(|c| format!(" ({c} code)"))
+            .unwrap_or_default();
+        out.push((
+            r.file.clone(),
+            line_only(r.line),
+            format!("reached from `{}`{context}", r.function),
+        ));
+    }
+    if let Some(s) = &f.state_at {
+        out.push((
+            s.file.clone(),
+            line_only(s.line),
+            "the state this reaches, in another crate".to_string(),
+        ));
+    }
+    for r in &f.related {
+        let start_line = r.line.max(1);
+        let end_line = r.end_line.max(start_line);
+        out.push((
+            r.file.clone(),
+            Region {
+                start_line,
+                start_column: r.column.max(1),
+                end_line: Some(end_line),
+                end_column: Some(r.end_column.max(1)),
+            },
+            r.label.clone(),
+        ));
+    }
+    out.into_iter()
+        .enumerate()
+        .map(|(i, (file, region, text))| RelatedLocation {
+            id: i as u32 + 1,
+            physical_location: PhysicalLocation {
+                artifact_location: artifact(&file),
+                region: Some(region),
+            },
+            message: Text { text },
+        })
+        .collect()
 }
 
 fn notification(e: &FileError) -> Notification {
@@ -441,7 +461,7 @@ fn pascal_case(id: &str) -> String {
 }
 
 /// What `statelint explain` prints, as markdown: GitHub shows it beside each alert.
-fn help_markdown(meta: &RuleMeta) -> String {
+pub(crate) fn help_markdown(meta: &RuleMeta) -> String {
     let mut md = String::new();
     if let Some(text) = meta.explain.as_deref().filter(|t| !t.trim().is_empty()) {
         md.push_str(&explain_markdown(text));
@@ -486,8 +506,71 @@ fn explain_markdown(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A finding as the state model will build it: a static, with where it is built and
+    /// changed.
+    pub(crate) fn finding_with_related() -> Finding {
+        Finding {
+            rule: "in-memory-session".to_string(),
+            severity: Severity::Error,
+            checklist: Some(1),
+            message: "session state `SESSIONS` lives in this process".to_string(),
+            help: "Keep sessions in Redis".to_string(),
+            file: "src/state.rs".to_string(),
+            line: 2,
+            column: 8,
+            end_line: 2,
+            end_column: 16,
+            snippet:
+                "static SESSIONS: Lazy<Mutex<HashMap<u64, User>>> = Lazy::new(Default::default);"
+                    .to_string(),
+            crate_name: "svc".to_string(),
+            context: None,
+            reached_from: None,
+            state_at: None,
+            related: vec![
+                crate::report::Related {
+                    file: "src/state.rs".to_string(),
+                    line: 2,
+                    column: 52,
+                    end_line: 2,
+                    end_column: 79,
+                    label: "built here".to_string(),
+                },
+                crate::report::Related {
+                    file: "src/login.rs".to_string(),
+                    line: 3,
+                    column: 5,
+                    end_line: 3,
+                    end_column: 40,
+                    label: "inserted into from handler `login`".to_string(),
+                },
+            ],
+            evidence: None,
+            fingerprint: "0123456789abcdef".to_string(),
+            path: "src/state.rs".into(),
+            byte_start: 0,
+            byte_end: 0,
+        }
+    }
+
+    #[test]
+    fn related_places_are_related_locations() {
+        let locations = serde_json::to_value(related_locations(&finding_with_related())).unwrap();
+        assert_eq!(
+            locations,
+            serde_json::json!([
+                {"id": 1, "message": {"text": "built here"}, "physicalLocation": {
+                    "artifactLocation": {"uri": "src/state.rs", "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": 2, "startColumn": 52, "endLine": 2, "endColumn": 79}}},
+                {"id": 2, "message": {"text": "inserted into from handler `login`"}, "physicalLocation": {
+                    "artifactLocation": {"uri": "src/login.rs", "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 40}}}
+            ])
+        );
+    }
 
     #[test]
     fn names_are_pascal_case() {

@@ -45,6 +45,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../rules/unused-suppression.toml"),
     ),
     (
+        "stale-baseline.toml",
+        include_str!("../../rules/stale-baseline.toml"),
+    ),
+    (
         "local-websocket-fanout.toml",
         include_str!("../../rules/local-websocket-fanout.toml"),
     ),

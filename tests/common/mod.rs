@@ -26,6 +26,25 @@ pub fn run_in_env(exe: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]) ->
     }
 }
 
+/// Runs statelint with `env` set and nothing else about colour decided (no NO_COLOR).
+pub fn statelint_color_env(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_statelint"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS")
+        .envs(env.iter().copied())
+        .output()
+        .expect("runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 pub fn run_in(exe: &str, args: &[&str], cwd: &Path) -> Run {
     run_in_env(exe, args, cwd, &[])
 }

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use crate::engine::crate_phase::{primary_context, suppressing};
-use crate::engine::fingerprint::fingerprint;
+use crate::engine::fingerprint::about;
 use crate::report::{Evidence, Finding, Related};
 use crate::rules::template::Vars;
 use crate::source::Location;
@@ -148,7 +148,15 @@ fn finding(input: &Input, h: &Holder, at: &Holder, j: &Judged) -> Finding {
         state_at: None,
         related,
         evidence: Some(evidence),
-        fingerprint: fingerprint(&meta.id, &file.rel, &site.item, &site.snippet),
+        // About the state itself: editing the rest of the declaration keeps it known.
+        fingerprint: about(
+            &meta.id,
+            &file.rel,
+            &site.item,
+            None,
+            Some(&display),
+            &site.snippet,
+        ),
         path: file.path.clone(),
         byte_start: site.loc.start,
         byte_end: site.loc.end,
