@@ -111,6 +111,18 @@ pub fn infer_type(e: &Expr, r: &Resolver, depth: u8) -> Option<Ty> {
         {
             infer_type(&m.receiver, r, depth + 1)
         }
+        // `Mutex::new(0)`: a number, a flag (`0usize` says which number).
+        Expr::Lit(l) => {
+            let name = match &l.lit {
+                syn::Lit::Int(i) if !i.suffix().is_empty() => i.suffix().to_string(),
+                syn::Lit::Int(_) => "i32".to_string(),
+                syn::Lit::Float(f) if !f.suffix().is_empty() => f.suffix().to_string(),
+                syn::Lit::Float(_) => "f64".to_string(),
+                syn::Lit::Bool(_) => "bool".to_string(),
+                _ => return None,
+            };
+            Some(Ty::named(name, false, Vec::new()))
+        }
         _ => None,
     }
 }

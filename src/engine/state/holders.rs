@@ -201,12 +201,21 @@ fn registered<'f>(
                 continue;
             }
             let chain = shapes::chain(shapes, &ty);
-            if chain.is_empty()
-                || model
-                    .values
-                    .iter()
-                    .any(|(c, _)| shapes::chains_agree(c, &chain))
+            if chain.is_empty() {
+                continue;
+            }
+            // The value registered elsewhere: the handler's type may say more of it
+            // (`Data<Mutex<usize>>` for `Data::new(Mutex::new(count))`).
+            if let Some(i) = model
+                .values
+                .iter()
+                .position(|(c, _)| shapes::chains_agree(c, &chain))
             {
+                let (known, id) = &mut model.values[i];
+                if chain.len() > known.len() {
+                    *known = chain;
+                    model.holders[*id].ty = ty;
+                }
                 continue;
             }
             let id = model.holders.len();
