@@ -676,11 +676,6 @@ fn wide_cyclic_structs_behind_a_store_lock_are_looked_into_boundedly() {
         }
         src.push_str("}\n");
     }
-    let jobs_line = src
-        .lines()
-        .position(|l| l.starts_with("    jobs:"))
-        .unwrap() as u64
-        + 1;
     let dir = crate_with(&[("src/store.rs", src.as_bytes())]);
     write(
         dir.path(),
