@@ -450,7 +450,7 @@ fn a_crashing_rule_is_isolated_and_named() {
     }
     let dir = crate_with(&[(
         "src/cache.rs",
-        b"static mut HITS: u64 = 0;\nfn f() { std::fs::write(\"a\", \"b\").unwrap(); }\n",
+        b"static SEEN: std::sync::Mutex<Vec<u64>> = std::sync::Mutex::new(Vec::new());\nfn f() { std::fs::write(\"a\", \"b\").unwrap(); }\nfn g() { SEEN.lock().unwrap().push(1); }\n",
     )]);
     for stage in ["walk:", "resolve:", ""] {
         let target = format!("{stage}local-file-write");
